@@ -1,0 +1,67 @@
+import express, { type Express, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
+import { randomUUID } from "node:crypto";
+import type { AccessTokenVerifier } from "../../common/auth/verifier";
+import type { ManagerDeps } from "../deps";
+import { createMcpHttpHandler, protectedResourceMetadata } from "./handler";
+
+export interface ManagerAppProps {
+  readonly deps: ManagerDeps;
+  readonly verifier: AccessTokenVerifier;
+  /** Issuer URL of the authorization server, advertised in the protected-resource metadata. */
+  readonly issuer: string;
+  /**
+   * Public base URL clients use (e.g. behind the local edge).
+   * @default - derived from the request's Host header
+   */
+  readonly publicBaseUrl?: string;
+}
+
+export const MCP_PATH = "/mcp";
+const METADATA_PATH = "/.well-known/oauth-protected-resource";
+
+/** The manager as an express app: the MCP endpoint, its resource metadata and a health check. */
+export function createManagerApp(props: ManagerAppProps): Express {
+  const baseUrl = (request: Request | ExpressRequest): string => {
+    if (props.publicBaseUrl) return props.publicBaseUrl;
+    const host = request instanceof Request ? new URL(request.url).host : request.get("host");
+    return `http://${host}`;
+  };
+  const handler = createMcpHttpHandler({
+    deps: props.deps,
+    verifier: props.verifier,
+    resourceMetadataUrl: (request) => `${baseUrl(request)}${METADATA_PATH}${MCP_PATH}`,
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  const metadata = (req: ExpressRequest, res: ExpressResponse) => {
+    res.json(protectedResourceMetadata(`${baseUrl(req)}${MCP_PATH}`, props.issuer));
+  };
+  app.get(METADATA_PATH, metadata);
+  app.get(`${METADATA_PATH}${MCP_PATH}`, metadata);
+  app.all(MCP_PATH, express.raw({ type: () => true, limit: "1mb" }), async (req, res, next) => {
+    try {
+      const response = await handler(toWebRequest(req), req.get("x-request-id") ?? randomUUID());
+      res.status(response.status);
+      response.headers.forEach((value, key) => res.setHeader(key, value));
+      res.send(Buffer.from(await response.arrayBuffer()));
+    } catch (error) {
+      next(error);
+    }
+  });
+  return app;
+}
+
+function toWebRequest(req: ExpressRequest): Request {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const url = `http://${req.get("host") ?? "localhost"}${req.originalUrl}`;
+  const hasBody = req.method !== "GET" && req.method !== "HEAD" && Buffer.isBuffer(req.body);
+  return new Request(url, { method: req.method, headers, body: hasBody ? (req.body as Buffer) : undefined });
+}
