@@ -1,4 +1,6 @@
-import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type JWTPayload, type KeyLike } from "jose";
+import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type JWTPayload } from "jose";
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
 import { randomUUID } from "node:crypto";
 import { ALL_SCOPES } from "../../app/common/auth/scopes";
 
@@ -10,7 +12,7 @@ export interface TestIssuer {
   readonly issuer: string;
   readonly clientId: string;
   readonly jwks: JSONWebKeySet;
-  readonly privateKey: KeyLike;
+  readonly privateKey: PrivateKey;
   readonly kid: string;
   accessToken(sub: string, options?: { scopes?: readonly string[]; claims?: JWTPayload; expiresIn?: string }): Promise<string>;
 }
@@ -23,7 +25,7 @@ export async function createTestIssuer(issuer = "https://issuer.test/pool", clie
     issuer,
     clientId,
     jwks: { keys: [jwk] },
-    privateKey: privateKey as KeyLike,
+    privateKey,
     kid,
     async accessToken(sub, options = {}) {
       return new SignJWT({

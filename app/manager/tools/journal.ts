@@ -1,0 +1,4 @@
+import type { ToolDefinition } from "./define";
+
+// Placeholder until this domain's tools land; see issue #2.
+export const journalTools: ToolDefinition[] = [];
