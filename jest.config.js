@@ -15,4 +15,6 @@ export default {
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 30000,
   maxWorkers: 2,
+  setupFiles: ["<rootDir>/test/support/env.cjs"],
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.cjs"],
 };
