@@ -1,4 +1,5 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
@@ -80,8 +81,17 @@ export interface CallerInfo {
  * Lambda; the caller's identity arrives per request as MCP `authInfo` (set by the transport
  * from the verified token).
  */
+// Building an Ajv instance costs more than the rest of a request; one per process is enough
+// (the SDK uses it only to validate elicitation answers).
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+
 export function createServer(deps: ManagerDeps, tools: ReadonlyMap<string, CompiledTool> = defaultCatalogue()): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
+  sharedValidator ??= new AjvJsonSchemaValidator();
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false } },
+    instructions: INSTRUCTIONS,
+    jsonSchemaValidator: sharedValidator,
+  });
   const listing = [...tools.values()].map((tool) => tool.listing);
   const now = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? (() => uuidv7());

@@ -21,6 +21,14 @@ export interface AccessTokenVerifierProps {
    * @default 60
    */
   readonly clockToleranceSeconds?: number;
+  /**
+   * How many verified tokens to remember, so a client's repeated calls skip the signature check
+   * (a token is immutable; expiry is still checked on every use). 0 disables the cache.
+   * @default 1000
+   */
+  readonly cacheSize?: number;
+  /** Clock for the cached expiry check. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface VerifiedAccessToken {
@@ -50,39 +58,63 @@ export function createAccessTokenVerifier(props: AccessTokenVerifierProps): Acce
   const allowed = new Set(props.allowedClientIds);
   const clockTolerance = props.clockToleranceSeconds ?? 60;
 
+  const cacheSize = props.cacheSize ?? 1000;
+  const now = props.now ?? Date.now;
+  const cache = new Map<string, VerifiedAccessToken & { readonly notBefore: number }>();
+
   return {
     async verify(token: string): Promise<VerifiedAccessToken> {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keySet, {
-          issuer: props.issuer,
-          algorithms: ["RS256"],
-          clockTolerance,
-          requiredClaims: ["sub", "exp", "iat"],
-        }));
-      } catch (error) {
-        throw new TokenVerificationError(describeJoseError(error));
+      const cached = cache.get(token);
+      if (cached) {
+        const seconds = now() / 1000;
+        if (seconds < cached.expiresAt + clockTolerance && seconds >= cached.notBefore - clockTolerance) {
+          const { notBefore: _notBefore, ...verified } = cached;
+          return verified;
+        }
+        cache.delete(token);
       }
-      if (payload.token_use !== "access") {
-        throw new TokenVerificationError(`token_use is '${String(payload.token_use)}'; an access token (token_use=access) is required`);
+      const verified = await verifyUncached(token);
+      if (cacheSize > 0) {
+        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+        cache.set(token, verified);
       }
-      const clientId = payload.client_id;
-      if (typeof clientId !== "string" || !allowed.has(clientId)) {
-        throw new TokenVerificationError("the token was issued to a client that may not call this API");
-      }
-      const sub = payload.sub as string;
-      if (sub.length === 0 || sub.length > 128) throw new TokenVerificationError("the token has no usable sub");
-      const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
-      return {
-        sub,
-        clientId,
-        scopes,
-        username: typeof payload.username === "string" ? payload.username : undefined,
-        expiresAt: payload.exp as number,
-        token,
-      };
+      const { notBefore: _notBefore, ...result } = verified;
+      return result;
     },
   };
+
+  async function verifyUncached(token: string): Promise<VerifiedAccessToken & { readonly notBefore: number }> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet, {
+        issuer: props.issuer,
+        algorithms: ["RS256"],
+        clockTolerance,
+        requiredClaims: ["sub", "exp", "iat"],
+      }));
+    } catch (error) {
+      throw new TokenVerificationError(describeJoseError(error));
+    }
+    if (payload.token_use !== "access") {
+      throw new TokenVerificationError(`token_use is '${String(payload.token_use)}'; an access token (token_use=access) is required`);
+    }
+    const clientId = payload.client_id;
+    if (typeof clientId !== "string" || !allowed.has(clientId)) {
+      throw new TokenVerificationError("the token was issued to a client that may not call this API");
+    }
+    const sub = payload.sub as string;
+    if (sub.length === 0 || sub.length > 128) throw new TokenVerificationError("the token has no usable sub");
+    const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
+    return {
+      sub,
+      clientId,
+      scopes,
+      username: typeof payload.username === "string" ? payload.username : undefined,
+      expiresAt: payload.exp as number,
+      notBefore: typeof payload.nbf === "number" ? payload.nbf : 0,
+      token,
+    };
+  }
 }
 
 function validateProps(props: AccessTokenVerifierProps): void {

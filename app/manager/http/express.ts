@@ -44,7 +44,8 @@ export function createManagerApp(props: ManagerAppProps): Express {
   app.get(`${METADATA_PATH}${MCP_PATH}`, metadata);
   app.all(MCP_PATH, express.raw({ type: () => true, limit: "1mb" }), async (req, res, next) => {
     try {
-      const response = await handler(toWebRequest(req), req.get("x-request-id") ?? randomUUID());
+      const body = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : undefined;
+      const response = await handler(toWebRequest(req), { requestId: req.get("x-request-id") ?? randomUUID(), body });
       res.status(response.status);
       response.headers.forEach((value, key) => res.setHeader(key, value));
       res.send(Buffer.from(await response.arrayBuffer()));
@@ -62,6 +63,6 @@ function toWebRequest(req: ExpressRequest): Request {
     headers.set(key, Array.isArray(value) ? value.join(", ") : value);
   }
   const url = `http://${req.get("host") ?? "localhost"}${req.originalUrl}`;
-  const hasBody = req.method !== "GET" && req.method !== "HEAD" && Buffer.isBuffer(req.body);
-  return new Request(url, { method: req.method, headers, body: hasBody ? (req.body as Buffer) : undefined });
+  // The body travels as text beside the Request (see McpRequestOptions.body).
+  return new Request(url, { method: req.method, headers });
 }
