@@ -58,7 +58,7 @@ export const isoDate = () =>
   z
     .string()
     .refine((value) => DATE_RE.test(value) && isRealDate(value), {
-      error: (issue) => `expected a date as YYYY-MM-DD, got '${String(issue.input)}'`,
+      error: (issue) => `expected a date as YYYY-MM-DD, got ${describeValue(issue.input)}`,
     });
 
 export function isRealDate(value: string): boolean {
@@ -69,11 +69,11 @@ export function isRealDate(value: string): boolean {
 
 /** An ISO-8601 date-time with an offset or Z (e.g. 2026-12-04T08:30:00+09:00). */
 export const isoDateTime = () =>
-  z.iso.datetime({ offset: true, error: (issue) => `expected an ISO-8601 date-time with offset, e.g. 2026-12-04T08:30:00Z, got '${String(issue.input)}'` });
+  z.iso.datetime({ offset: true, error: (issue) => `expected an ISO-8601 date-time with offset, e.g. 2026-12-04T08:30:00Z, got ${describeValue(issue.input)}` });
 
 /** An IANA time zone name such as Asia/Tokyo or America/New_York. */
 export const timeZone = () =>
-  z.string().refine(isValidTimeZone, { error: (issue) => `unknown time zone '${String(issue.input)}': use an IANA name such as Asia/Tokyo, Europe/Berlin or UTC` });
+  z.string().refine(isValidTimeZone, { error: (issue) => `unknown time zone ${describeValue(issue.input)}: use an IANA name such as Asia/Tokyo, Europe/Berlin or UTC` });
 
 export function isValidTimeZone(zone: string): boolean {
   try {
@@ -86,7 +86,7 @@ export function isValidTimeZone(zone: string): boolean {
 
 /** An id the server assigned earlier (UUID). */
 export const entityId = (what: string) =>
-  z.uuid({ error: (issue) => `${what} must be the id returned when it was created (a UUID), got '${String(issue.input)}'` });
+  z.uuid({ error: (issue) => `${what} must be the id returned when it was created (a UUID), got ${describeValue(issue.input)}` });
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -112,3 +112,49 @@ export const timestamps = {
   createdAt: z.string().describe("When the record was created (ISO-8601, UTC)."),
   updatedAt: z.string().describe("When the record was last changed (ISO-8601, UTC)."),
 };
+
+// ---------------------------------------------------------------------------------------------
+// Field helpers shared by the domain tools. Messages name the field, what
+// was received and what is allowed, so the caller can fix the call (STYLE §3).
+
+/** A string of `min`..`max` characters after trimming surrounding white space. */
+export function boundedText(field: string, min: number, max: number) {
+  const allowed = min > 0 ? `${min}-${max} characters` : `at most ${max} characters`;
+  const text = z
+    .string({ error: (issue) => `${field} must be text (${allowed}), got ${describeValue(issue.input)}` })
+    .trim()
+    .max(max, { error: (issue) => `${field} is too long: ${allowed} allowed, got ${typeof issue.input === "string" ? issue.input.length : "more"}` });
+  return min > 0 ? text.min(min, { error: () => `${field} must not be empty or blank: send ${allowed}` }) : text;
+}
+
+/** A whole number from 1 to 5 (priority, severity). */
+export function oneToFive(field: string) {
+  const error = (issue: { input?: unknown }) => `${field} must be a whole number from 1 to 5, got ${describeValue(issue.input)}`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(5, { error });
+}
+
+/** A `z.enum` whose message lists the allowed values and what was received. */
+export function choice<const T extends readonly [string, ...string[]]>(field: string, values: T) {
+  return z.enum(values, {
+    error: (issue) =>
+      issue.input === undefined ? `${field} is required: one of ${values.join(", ")}` : `${field} must be one of ${values.join(", ")}, got ${describeValue(issue.input)}`,
+  });
+}
+
+/** A short, safe rendering of a received value for error messages (never throws). */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? typeof value;
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The stored item without the partition key (the user id never leaves the server) and without unset fields. */
+export function withoutUserId(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([name, value]) => name !== "userId" && value !== undefined));
+}
+

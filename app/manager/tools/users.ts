@@ -4,18 +4,18 @@ import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
 import { buildSetUpdate, hasChanges } from "../store/update";
-import { Access, Annotations, defineTool, isoDate, timeZone, timestamps } from "./define";
+import { Access, Annotations, defineTool, describeValue, isoDate, timeZone, timestamps } from "./define";
 
 // The user profile. The partition key is the token's sub; the profile never holds another id.
 
 const dateOfBirth = () =>
   isoDate()
-    .refine((value) => value >= "1900-01-01", { error: (issue) => `dateOfBirth must be in 1900 or later, got '${String(issue.input)}'` })
+    .refine((value) => value >= "1900-01-01", { error: (issue) => `dateOfBirth must be in 1900 or later, got ${describeValue(issue.input)}` })
     .describe("Date of birth, YYYY-MM-DD; year 1900 or later and not in the future.");
 
 const profileInput = {
   username: z.string().trim().min(1).max(100).describe("Display name, 1-100 characters."),
-  email: z.email({ error: (issue) => `email must be an e-mail address, got '${String(issue.input)}'` }).max(254).describe("Contact e-mail address."),
+  email: z.email({ error: (issue) => `email must be an e-mail address, got ${describeValue(issue.input)}` }).max(254).describe("Contact e-mail address."),
   dateOfBirth: dateOfBirth(),
   timezone: timeZone().describe("The user's IANA time zone (e.g. Asia/Tokyo); 'today' for journals and activities is computed in it."),
 };
