@@ -1,4 +1,352 @@
-import type { ToolDefinition } from "./define";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
+import type { ToolContext } from "../deps";
+import { checkRange, dateInZone } from "../domain/time";
+import { decodeCursor, queryPage } from "../store/paging";
+import { buildSetUpdate } from "../store/update";
+import { Access, Annotations, DEFAULT_PAGE_SIZE, defineTool, describeValue, isoDate, isValidTimeZone, oneToFive, pagingInput, pagingOutput, timeZone, timestamps } from "./define";
+import { loadProfile } from "./users";
 
-// Placeholder until this domain's tools land; see issue #2.
-export const journalTools: ToolDefinition[] = [];
+// The journal: one entry per user per day (`date` = YYYY-MM-DD). AddJournal appends to the day's
+// entry with a read-modify-write guarded by a `version` number (DynamoDB cannot append to a
+// string in an UpdateExpression), so concurrent additions never overwrite each other.
+
+/** One AddJournal call adds at most this much text. */
+export const MAX_ENTRY_LENGTH = 10_000;
+/**
+ * A day's entry (all additions together) holds at most this many characters. A UTF-16 code
+ * unit is at most 3 UTF-8 bytes, so the item stays below ~300 KB, under DynamoDB's 400 KB.
+ */
+export const MAX_DAY_CONTENT_LENGTH = 100_000;
+export const MAX_TAGS = 10;
+export const MAX_TAG_LENGTH = 50;
+const TAG_RE = /^[A-Z][a-zA-Z0-9]*$/;
+const FALLBACK_ZONE = "UTC";
+/** Attempts of one append before giving up with a ConflictError. */
+const MAX_WRITE_ATTEMPTS = 16;
+
+const content = (max: number, hint: string) =>
+  z
+    .string({ error: (issue) => `content must be text (1-${max} characters), got ${describeValue(issue.input)}` })
+    .trim()
+    .min(1, { error: `content must not be empty or blank: send 1-${max} characters` })
+    .max(max, { error: (issue) => `content is too long: 1-${max} characters allowed, got ${String(issue.input).length}; ${hint}` })
+    .describe(`The journal text, 1-${max} characters.`);
+
+const moodScore = () =>
+  oneToFive("moodScore").describe("Mood of the day, 1 (very bad) to 5 (very good).");
+
+const tags = () =>
+  z
+    .array(
+      z
+        .string({ error: (issue) => `a tag must be text, got ${describeValue(issue.input)}` })
+        .max(MAX_TAG_LENGTH, { error: (issue) => `a tag may be at most ${MAX_TAG_LENGTH} characters, got ${String(issue.input).length}` })
+        .regex(TAG_RE, { error: (issue) => `tags must be PascalCase English words (letters and digits, starting with a capital, e.g. GoodSleep), got ${describeValue(issue.input)}` })
+        .describe(`A PascalCase English tag, e.g. 'GoodSleep' or 'Headache' (pattern ^[A-Z][a-zA-Z0-9]*$, at most ${MAX_TAG_LENGTH} characters).`),
+    )
+    .max(MAX_TAGS, { error: (issue) => `at most ${MAX_TAGS} tags are allowed, got ${Array.isArray(issue.input) ? issue.input.length : "more"}` });
+
+const dateInput = (what: string) => isoDate().describe(`${what}, YYYY-MM-DD (the user's local date).`);
+
+const journalOutput = z
+  .object({
+    date: z.string().describe("The day of the entry, YYYY-MM-DD."),
+    content: z.string().describe("The journal text; additions are separated by a blank line."),
+    moodScore: z.number().int().optional().describe("Mood of the day, 1 (very bad) to 5 (very good); absent when never given."),
+    tags: z.array(z.string().describe("A PascalCase tag.")).describe("Tags of the day's entry."),
+    ...timestamps,
+  })
+  .describe("A journal entry (one per day).");
+
+type JournalOutput = z.infer<typeof journalOutput>;
+
+interface StoredJournal {
+  readonly date: string;
+  readonly content: string;
+  readonly moodScore?: number;
+  readonly tags?: string[];
+  /** Absent only on items written by something other than these tools. */
+  readonly version?: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** The entry as returned to callers (explicit fields: the user id and version never leak). */
+function toJournal(item: Record<string, unknown>): JournalOutput {
+  const stored = item as unknown as StoredJournal;
+  return {
+    date: stored.date,
+    content: stored.content,
+    ...(typeof stored.moodScore === "number" ? { moodScore: stored.moodScore } : {}),
+    tags: [...(stored.tags ?? [])],
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+  };
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** The zone that decides "today": the argument, else the profile's, else UTC. */
+async function userZone(context: ToolContext, timezone: string | undefined): Promise<string> {
+  if (timezone) return timezone;
+  const profileZone = (await loadProfile(context))?.timezone;
+  return profileZone && isValidTimeZone(profileZone) ? profileZone : FALLBACK_ZONE;
+}
+
+function notFound(date: string): NotFoundError {
+  return new NotFoundError(`No journal entry exists for ${date}. Write one with AddJournal, or call GetJournalsInRange to find the days that have entries.`);
+}
+
+function versionGuard(existing: StoredJournal | undefined): {
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  if (!existing) return { ConditionExpression: "attribute_not_exists(userId)" };
+  if (existing.version === undefined) return { ConditionExpression: "attribute_exists(userId) AND attribute_not_exists(#version)", ExpressionAttributeNames: { "#version": "version" } };
+  return { ConditionExpression: "#version = :version", ExpressionAttributeNames: { "#version": "version" }, ExpressionAttributeValues: { ":version": existing.version } };
+}
+
+/** Short jittered pause so concurrent writers of one day do not retry in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 8)));
+}
+
+export const addJournal = defineTool({
+  name: "AddJournal",
+  title: "Write or extend a journal entry",
+  description:
+    "Write the journal entry of a day, or add to it: when the day already has an entry, the new content is appended after a blank line. " +
+    "date defaults to the user's today (in timezone, else the profile's time zone, else UTC); future dates are refused. " +
+    `A day's entry holds at most ${MAX_DAY_CONTENT_LENGTH} characters. moodScore replaces the day's mood; tags are merged into the day's tags (at most ${MAX_TAGS}).`,
+  access: Access.Write,
+  annotations: Annotations.create,
+  input: {
+    date: dateInput("Day of the entry; not after the user's today. Default: the user's today").optional(),
+    content: content(MAX_ENTRY_LENGTH, "split it into several AddJournal calls").describe(
+      `The text to write (1-${MAX_ENTRY_LENGTH} characters); when the day already has an entry it is appended after a blank line.`,
+    ),
+    moodScore: moodScore().optional(),
+    tags: tags()
+      .optional()
+      .describe(
+        `3-4 PascalCase English tags summarising this addition (at most ${MAX_TAGS}). They are added to the day's existing tags (duplicates dropped); the day keeps at most ${MAX_TAGS}.`,
+      ),
+    timezone: timeZone()
+      .optional()
+      .describe("The user's IANA time zone (e.g. Asia/Tokyo), used to decide 'today'. Default: the profile's time zone, else UTC."),
+  },
+  output: {
+    action: z.enum(["created", "appended"]).describe("created: the day had no entry yet; appended: the content was added to the day's entry."),
+    journal: journalOutput,
+  },
+  async handler(args, context) {
+    const zone = await userZone(context, args.timezone);
+    const today = dateInZone(context.now(), zone);
+    const date = args.date ?? today;
+    if (date > today) {
+      throw new InvalidInputError(`date ${date} is in the future: today is ${today} in ${zone}. Journal entries can be written for today or earlier days.`);
+    }
+    const addedTags = unique(args.tags ?? []);
+    const table = context.tables.journals;
+    const key = { userId: context.userId, date };
+
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const { Item } = await context.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+      const existing = Item as StoredJournal | undefined;
+      const combined = existing?.content ? `${existing.content}\n\n${args.content}` : args.content;
+      if (combined.length > MAX_DAY_CONTENT_LENGTH) {
+        throw new InvalidInputError(
+          `the entry for ${date} would grow to ${combined.length} characters; a day's entry holds at most ${MAX_DAY_CONTENT_LENGTH}. ` +
+            "Shorten the addition, or condense the day's entry with UpdateJournal first.",
+        );
+      }
+      const mergedTags = unique([...(existing?.tags ?? []), ...addedTags]);
+      if (mergedTags.length > MAX_TAGS) {
+        throw new InvalidInputError(
+          `the entry for ${date} already has tags ${(existing?.tags ?? []).join(", ")}; adding ${addedTags.join(", ")} would make ${mergedTags.length}, ` +
+            `but at most ${MAX_TAGS} are kept. Send fewer tags, or replace the day's tags with UpdateJournal.`,
+        );
+      }
+      const timestamp = context.now().toISOString();
+      const moodScoreValue = args.moodScore ?? existing?.moodScore;
+      const item = {
+        ...key,
+        content: combined,
+        ...(moodScoreValue !== undefined ? { moodScore: moodScoreValue } : {}),
+        tags: mergedTags,
+        version: (existing?.version ?? 0) + 1,
+        createdAt: existing?.createdAt ?? timestamp,
+        updatedAt: timestamp,
+      };
+      try {
+        await context.db.send(new PutCommand({ TableName: table, Item: item, ...versionGuard(existing) }));
+        return { action: existing ? ("appended" as const) : ("created" as const), journal: toJournal(item) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        await backoff(attempt);
+      }
+    }
+    throw new ConflictError(`The journal entry of ${date} kept changing while this call tried to save; nothing was added by this call. Retry it.`);
+  },
+});
+
+export const getJournal = defineTool({
+  name: "GetJournal",
+  title: "Get a day's journal entry",
+  description: "Read the journal entry of one day.",
+  access: Access.Read,
+  annotations: Annotations.read,
+  input: {
+    date: dateInput("Day of the entry"),
+  },
+  output: {
+    journal: journalOutput,
+  },
+  async handler(args, context) {
+    const { Item } = await context.db.send(new GetCommand({ TableName: context.tables.journals, Key: { userId: context.userId, date: args.date }, ConsistentRead: true }));
+    if (!Item) throw notFound(args.date);
+    return { journal: toJournal(Item) };
+  },
+});
+
+export const getJournalsInRange = defineTool({
+  name: "GetJournalsInRange",
+  title: "Get journal entries of a date range",
+  description:
+    "Read the journal entries from startDate to endDate (both included, at most 365 days), oldest first. Only days with an entry are listed. " +
+    "Paginated: pass nextCursor as cursor for the next page.",
+  access: Access.Read,
+  annotations: Annotations.read,
+  input: {
+    startDate: dateInput("First day of the range"),
+    endDate: dateInput("Last day of the range (included; at most 365 days counting both ends)"),
+    ...pagingInput,
+  },
+  output: {
+    journals: z.array(journalOutput).describe("Entries of this page, oldest first."),
+    count: z.number().int().describe("How many entries this page holds."),
+    dateRange: z
+      .object({
+        startDate: z.string().describe("First day of the range, YYYY-MM-DD."),
+        endDate: z.string().describe("Last day of the range, YYYY-MM-DD."),
+        days: z.number().int().describe("Calendar days in the range, both ends included."),
+      })
+      .describe("The range that was asked for."),
+    ...pagingOutput,
+  },
+  async handler(args, context) {
+    const days = checkRange(args.startDate, args.endDate);
+    if (args.cursor) {
+      const cursorDate = String(decodeCursor(args.cursor, "userId", context.userId, ["userId", "date"]).date);
+      if (cursorDate < args.startDate || cursorDate > args.endDate) {
+        throw new InvalidInputError("cursor belongs to a different date range: pass the nextCursor of the previous page with the same startDate and endDate, or omit cursor to start again.");
+      }
+    }
+    const page = await queryPage<Record<string, unknown>>({
+      client: context.db,
+      input: {
+        TableName: context.tables.journals,
+        KeyConditionExpression: "userId = :userId AND #date BETWEEN :startDate AND :endDate",
+        ExpressionAttributeNames: { "#date": "date" },
+        ExpressionAttributeValues: { ":userId": context.userId, ":startDate": args.startDate, ":endDate": args.endDate },
+        ScanIndexForward: true,
+      },
+      userId: context.userId,
+      partitionKey: "userId",
+      keyNames: ["userId", "date"],
+      limit: args.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: args.cursor,
+    });
+    const journals = page.items.map(toJournal);
+    return {
+      journals,
+      count: journals.length,
+      dateRange: { startDate: args.startDate, endDate: args.endDate, days },
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  },
+});
+
+export const updateJournal = defineTool({
+  name: "UpdateJournal",
+  title: "Update a journal entry",
+  description:
+    "Change the journal entry of a day. content replaces the whole text (no append; use AddJournal to add), moodScore replaces the mood, " +
+    "tags replaces the tags ([] clears them). Only the fields you send change; send at least one.",
+  access: Access.Write,
+  annotations: Annotations.update,
+  input: {
+    date: dateInput("Day of the entry to change"),
+    content: content(MAX_DAY_CONTENT_LENGTH, "a day's entry holds at most that much")
+      .optional()
+      .describe(`The new text of the day's entry, replacing the old one (1-${MAX_DAY_CONTENT_LENGTH} characters).`),
+    moodScore: moodScore().optional(),
+    tags: tags().optional().describe(`The day's new tags, replacing the old ones (0-${MAX_TAGS} PascalCase tags; [] clears them).`),
+  },
+  output: {
+    journal: journalOutput,
+  },
+  async handler(args, context) {
+    const { date, ...changes } = args;
+    if (Object.values(changes).every((value) => value === undefined)) {
+      throw new InvalidInputError("Send at least one of content, moodScore, tags to update.");
+    }
+    const update = buildSetUpdate({ ...changes, tags: changes.tags && unique(changes.tags), updatedAt: context.now().toISOString() });
+    try {
+      const { Attributes } = await context.db.send(
+        new UpdateCommand({
+          TableName: context.tables.journals,
+          Key: { userId: context.userId, date },
+          // Bumping the version makes a concurrent AddJournal re-read instead of writing over this change.
+          UpdateExpression: `${update.UpdateExpression} ADD #version :one`,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#version": "version" },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":one": 1 },
+          ConditionExpression: "attribute_exists(userId)",
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return { journal: toJournal(Attributes ?? {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw notFound(date);
+      throw error;
+    }
+  },
+});
+
+export const deleteJournal = defineTool({
+  name: "DeleteJournal",
+  title: "Delete a journal entry",
+  description: "Delete the journal entry of a day. It cannot be recovered; the deleted entry is returned.",
+  access: Access.Write,
+  annotations: Annotations.delete,
+  input: {
+    date: dateInput("Day of the entry to delete"),
+  },
+  output: {
+    deletedJournal: journalOutput,
+  },
+  async handler(args, context) {
+    try {
+      const { Attributes } = await context.db.send(
+        new DeleteCommand({
+          TableName: context.tables.journals,
+          Key: { userId: context.userId, date: args.date },
+          ConditionExpression: "attribute_exists(userId)",
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return { deletedJournal: toJournal(Attributes ?? {}) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw notFound(args.date);
+      throw error;
+    }
+  },
+});
+
+export const journalTools = [addJournal, getJournal, getJournalsInRange, updateJournal, deleteJournal];
