@@ -38,7 +38,12 @@ export function managerConfigFromEnv(env: Readonly<Record<string, string | undef
   try {
     tables = tablesSchema.parse(JSON.parse(required(MANAGER_ENV.tables))) as TableNames;
   } catch (error) {
-    throw new Error(`${MANAGER_ENV.tables} must be a JSON object naming the table of each of ${TABLE_KEYS.join(", ")}: ${error instanceof Error ? error.message : error}`);
+    throw new Error(
+      `${MANAGER_ENV.tables} must be a JSON object naming the table of each of ${TABLE_KEYS.join(", ")}: ${error instanceof Error ? error.message : error}`,
+      {
+        cause: error,
+      }
+    );
   }
   const allowedClientIds = required(MANAGER_ENV.clientIds)
     .split(",")

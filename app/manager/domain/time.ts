@@ -38,3 +38,45 @@ export function checkRange(startDate: string, endDate: string, maxDays = MAX_RAN
   }
   return days;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Instants and zones.
+
+/** UTC offset of `zone` at `instant`, in ms (wall clock minus UTC). */
+function zoneOffsetMs(instant: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(instant));
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((candidate) => candidate.type === type)?.value);
+  const wallClock = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
+  return wallClock - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The first instant of calendar day `date` (YYYY-MM-DD) in `zone`. Usually local midnight; where a
+ * DST change skips midnight (e.g. America/Santiago) it is the first wall-clock time that exists.
+ */
+export function startOfDayInZone(date: string, zone: string): Date {
+  const midnightUtc = Date.parse(`${date}T00:00:00Z`);
+  const first = midnightUtc - zoneOffsetMs(midnightUtc, zone);
+  const second = midnightUtc - zoneOffsetMs(first, zone);
+  const onThatDay = [first, second].filter((candidate) => dateInZone(new Date(candidate), zone) === date).sort((a, b) => a - b);
+  return new Date(onThatDay[0] ?? first);
+}
+
+/** [from, to) as UTC ISO instants covering the calendar days startDate..endDate in `zone`. */
+export function dayRangeInZone(startDate: string, endDate: string, zone: string): { fromIso: string; toIso: string } {
+  return { fromIso: startOfDayInZone(startDate, zone).toISOString(), toIso: startOfDayInZone(addDays(endDate, 1), zone).toISOString() };
+}
+
+/** An ISO-8601 instant normalised to UTC with millisecond precision, so strings sort by time. */
+export function toUtcIso(dateTime: string): string {
+  return new Date(dateTime).toISOString();
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
 import { checkRange } from "../domain/time";
-import { decodeCursor, queryPage } from "../store/paging";
+import { decodeCursor, queryAll, queryPage } from "../store/paging";
 import { Access, Annotations, boundedText, choice, DEFAULT_PAGE_SIZE, defineTool, describeValue, entityId, isoDate, pagingInput, pagingOutput } from "./define";
 
 // Daily activities: one item per user per day (`date` = YYYY-MM-DD) holding that day's list.
@@ -107,6 +107,31 @@ const activityOutput = z
 
 const activityList = (what: string) => z.array(activityOutput).describe(`${what}, sorted by time.`);
 const dateOutput = z.string().describe("The day, YYYY-MM-DD.");
+
+/** One day's activities as list tools and GetUserHolisticData return them. */
+export const dayActivitiesOutput = z
+  .object({
+    date: dateOutput,
+    activities: activityList("That day's activities"),
+    count: z.number().int().describe("How many activities that day holds."),
+  })
+  .describe("The activities of one day.");
+
+function toDayActivities(item: Record<string, unknown>): z.infer<typeof dayActivitiesOutput> {
+  const activities = sortByTime((item.activities ?? []) as StoredActivity[]).map(toActivity);
+  return { date: String(item.date), activities, count: activities.length };
+}
+
+/** Every day with activities in [startDate, endDate], oldest first (GetUserHolisticData; short ranges). */
+export async function activitiesBetween(context: ToolContext, startDate: string, endDate: string): Promise<z.infer<typeof dayActivitiesOutput>[]> {
+  const items = await queryAll<Record<string, unknown>>(context.db, {
+    TableName: context.tables.activities,
+    KeyConditionExpression: "userId = :userId AND #date BETWEEN :startDate AND :endDate",
+    ExpressionAttributeNames: { "#date": "date" },
+    ExpressionAttributeValues: { ":userId": context.userId, ":startDate": startDate, ":endDate": endDate },
+  });
+  return items.map(toDayActivities);
+}
 
 interface StoredActivity {
   readonly activityId: string;
@@ -421,13 +446,7 @@ export const getActivitiesInRange = defineTool({
     dateRangeDays: z.number().int().describe("Calendar days in the range, both ends included."),
     dailyActivities: z
       .array(
-        z
-          .object({
-            date: dateOutput,
-            activities: activityList("That day's activities"),
-            count: z.number().int().describe("How many activities that day holds."),
-          })
-          .describe("The activities of one day."),
+        dayActivitiesOutput,
       )
       .describe("Days of this page that have activities, oldest first."),
     ...pagingOutput,
@@ -450,10 +469,7 @@ export const getActivitiesInRange = defineTool({
       limit: args.limit ?? DEFAULT_PAGE_SIZE,
       cursor: args.cursor,
     });
-    const dailyActivities = page.items.map((item) => {
-      const activities = sortByTime((item.activities ?? []) as StoredActivity[]).map(toActivity);
-      return { date: String(item.date), activities, count: activities.length };
-    });
+    const dailyActivities = page.items.map(toDayActivities);
     return { startDate: args.startDate, endDate: args.endDate, dateRangeDays, dailyActivities, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   },
 });

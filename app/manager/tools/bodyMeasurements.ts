@@ -3,11 +3,11 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
-import { addDays, checkRange, dateInZone } from "../domain/time";
+import { checkRange, dayRangeInZone, toUtcIso } from "../domain/time";
 import { decodeCursor, queryAll, queryPage } from "../store/paging";
 import { buildSetUpdate, hasChanges } from "../store/update";
 import { Access, Annotations, defineTool, describeValue, entityId, isoDate, isoDateTime, MAX_PAGE_SIZE, pagingInput, pagingOutput, timeZone } from "./define";
-import { loadProfile, stripUndefined } from "./users";
+import { resolveTimeZone, stripUndefined } from "./users";
 
 // Body measurements: one item per measurement, keyed by a server UUIDv7. Field names stay
 // snake_case as in the original (weight, body_fat_percentage, measurement_time, ...) so existing
@@ -39,54 +39,6 @@ const EARLIEST_MEASUREMENT = "1900-01-01T00:00:00.000Z";
 const MAX_FUTURE_MS = 24 * 3600_000;
 /** Attempts of the read-modify-write in UpdateBodyMeasurement before reporting a conflict. */
 const UPDATE_ATTEMPTS = 5;
-
-// ---------------------------------------------------------------------------------------------
-// Time helpers (candidates for domain/time.ts; kept here because this file owns them for now).
-
-/** UTC offset of `zone` at `instant`, in ms (wall clock minus UTC). */
-function zoneOffsetMs(instant: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(instant));
-  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((candidate) => candidate.type === type)?.value);
-  const wallClock = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
-  return wallClock - Math.floor(instant / 1000) * 1000;
-}
-
-/**
- * The first instant of calendar day `date` (YYYY-MM-DD) in `zone`. Usually local midnight; where a
- * DST change skips midnight (e.g. America/Santiago) it is the first wall-clock time that exists.
- */
-export function startOfDayInZone(date: string, zone: string): Date {
-  const midnightUtc = Date.parse(`${date}T00:00:00Z`);
-  const first = midnightUtc - zoneOffsetMs(midnightUtc, zone);
-  const second = midnightUtc - zoneOffsetMs(first, zone);
-  const onThatDay = [first, second].filter((candidate) => dateInZone(new Date(candidate), zone) === date).sort((a, b) => a - b);
-  return new Date(onThatDay[0] ?? first);
-}
-
-/** [from, to) as UTC ISO instants covering the calendar days startDate..endDate in `zone`. */
-export function dayRangeInZone(startDate: string, endDate: string, zone: string): { fromIso: string; toIso: string } {
-  return { fromIso: startOfDayInZone(startDate, zone).toISOString(), toIso: startOfDayInZone(addDays(endDate, 1), zone).toISOString() };
-}
-
-/** The time zone a date argument is read in: the argument, else the profile's, else UTC. */
-export async function resolveTimeZone(context: ToolContext, explicit: string | undefined): Promise<string> {
-  if (explicit) return explicit;
-  return (await loadProfile(context))?.timezone ?? "UTC";
-}
-
-/** An ISO-8601 instant normalised to UTC with millisecond precision, so strings sort by time. */
-export function toUtcIso(dateTime: string): string {
-  return new Date(dateTime).toISOString();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Schemas

@@ -6,8 +6,8 @@ import type { ToolContext } from "../deps";
 import { checkRange, dateInZone } from "../domain/time";
 import { decodeCursor, queryPage } from "../store/paging";
 import { buildSetUpdate } from "../store/update";
-import { Access, Annotations, DEFAULT_PAGE_SIZE, defineTool, describeValue, isoDate, isValidTimeZone, oneToFive, pagingInput, pagingOutput, timeZone, timestamps } from "./define";
-import { loadProfile } from "./users";
+import { Access, Annotations, DEFAULT_PAGE_SIZE, defineTool, describeValue, isoDate, oneToFive, pagingInput, pagingOutput, timeZone, timestamps } from "./define";
+import { resolveTimeZone } from "./users";
 
 // The journal: one entry per user per day (`date` = YYYY-MM-DD). AddJournal appends to the day's
 // entry with a read-modify-write guarded by a `version` number (DynamoDB cannot append to a
@@ -23,7 +23,6 @@ export const MAX_DAY_CONTENT_LENGTH = 100_000;
 export const MAX_TAGS = 10;
 export const MAX_TAG_LENGTH = 50;
 const TAG_RE = /^[A-Z][a-zA-Z0-9]*$/;
-const FALLBACK_ZONE = "UTC";
 /** Attempts of one append before giving up with a ConflictError. */
 const MAX_WRITE_ATTEMPTS = 16;
 
@@ -51,7 +50,7 @@ const tags = () =>
 
 const dateInput = (what: string) => isoDate().describe(`${what}, YYYY-MM-DD (the user's local date).`);
 
-const journalOutput = z
+export const journalOutput = z
   .object({
     date: z.string().describe("The day of the entry, YYYY-MM-DD."),
     content: z.string().describe("The journal text; additions are separated by a blank line."),
@@ -87,15 +86,14 @@ function toJournal(item: Record<string, unknown>): JournalOutput {
   };
 }
 
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
+/** The entry of one day, if any (GetUserHolisticData). */
+export async function journalOn(context: ToolContext, date: string): Promise<JournalOutput | undefined> {
+  const { Item } = await context.db.send(new GetCommand({ TableName: context.tables.journals, Key: { userId: context.userId, date } }));
+  return Item ? toJournal(Item) : undefined;
 }
 
-/** The zone that decides "today": the argument, else the profile's, else UTC. */
-async function userZone(context: ToolContext, timezone: string | undefined): Promise<string> {
-  if (timezone) return timezone;
-  const profileZone = (await loadProfile(context))?.timezone;
-  return profileZone && isValidTimeZone(profileZone) ? profileZone : FALLBACK_ZONE;
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
 function notFound(date: string): NotFoundError {
@@ -146,7 +144,7 @@ export const addJournal = defineTool({
     journal: journalOutput,
   },
   async handler(args, context) {
-    const zone = await userZone(context, args.timezone);
+    const zone = await resolveTimeZone(context, args.timezone);
     const today = dateInZone(context.now(), zone);
     const date = args.date ?? today;
     if (date > today) {

@@ -6,7 +6,8 @@ import type { ToolContext } from "../deps";
 import { checkRange } from "../domain/time";
 import { decodeCursor, queryAll, queryPage } from "../store/paging";
 import { buildSetUpdate, hasChanges } from "../store/update";
-import { dayRangeInZone, resolveTimeZone, toUtcIso } from "./bodyMeasurements";
+import { dayRangeInZone, toUtcIso } from "../domain/time";
+import { resolveTimeZone } from "./users";
 import {
   Access,
   Annotations,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
 import { buildSetUpdate, hasChanges } from "../store/update";
-import { Access, Annotations, defineTool, describeValue, isoDate, timeZone, timestamps } from "./define";
+import { Access, Annotations, defineTool, describeValue, isoDate, isValidTimeZone, timeZone, timestamps } from "./define";
 
 // The user profile. The partition key is the token's sub; the profile never holds another id.
 
@@ -125,6 +125,13 @@ export const getUser = defineTool({
     return profile;
   },
 });
+
+/** The time zone a date argument is read in: the argument, else the profile's, else UTC. */
+export async function resolveTimeZone(context: ToolContext, explicit: string | undefined): Promise<string> {
+  if (explicit) return explicit;
+  const profileZone = (await loadProfile(context))?.timezone;
+  return profileZone && isValidTimeZone(profileZone) ? profileZone : "UTC";
+}
 
 export function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
