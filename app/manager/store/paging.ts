@@ -87,3 +87,28 @@ export async function queryAll<T>(client: DynamoDBDocumentClient, input: Omit<Qu
   } while (startKey);
   return items;
 }
+
+export interface CursorRange {
+  readonly userId: string;
+  /** Names of the attributes that make up the cursor (as passed to queryPage). */
+  readonly keyNames: readonly string[];
+  /** The cursor attribute the range is on, e.g. `date` or an index key "<instant>#<id>". */
+  readonly rangeKey: string;
+  readonly from: string;
+  readonly to: string;
+  /** How to fix the call; follows "cursor belongs to a different date range: ". */
+  readonly fix: string;
+}
+
+/**
+ * Refuses a cursor that lies outside the range asked for: it came from a call with another
+ * range, and DynamoDB would reject the query. The message says how to fix the call instead.
+ */
+export function checkCursorInRange(cursor: string | undefined, range: CursorRange): void {
+  if (!cursor) return;
+  // Every catalogue table is partitioned by userId.
+  const position = String(decodeCursor(cursor, "userId", range.userId, range.keyNames)[range.rangeKey]);
+  if (position < range.from || position > range.to) {
+    throw new InvalidInputError(`cursor belongs to a different date range: ${range.fix}`);
+  }
+}

@@ -1,11 +1,13 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
+import { InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
 import { checkRange } from "../domain/time";
-import { decodeCursor, queryAll, queryPage } from "../store/paging";
-import { Access, Annotations, boundedText, choice, DEFAULT_PAGE_SIZE, defineTool, describeValue, entityId, isoDate, pagingInput, pagingOutput } from "./define";
+import { dayRangeQuery, queryDayPage } from "../store/days";
+import { nextVersion, retryOnConflict, versionCondition } from "../store/optimistic";
+import { queryAll } from "../store/paging";
+import { hasChanges } from "../store/update";
+import { Access, Annotations, boundedText, choice, DEFAULT_PAGE_SIZE, defineTool, describeValue, entityId, localDate, pagingInput, pagingOutput } from "./define";
 
 // Daily activities: one item per user per day (`date` = YYYY-MM-DD) holding that day's list.
 // Every change is a read-modify-write of the whole list guarded by a `version` number, so two
@@ -36,8 +38,6 @@ export const MAX_DAY_BYTES = 256 * 1024;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 export const MAX_ITEMS_PER_ACTIVITY = 30;
 export const MAX_ITEM_LENGTH = 200;
-/** Attempts of one read-modify-write before giving up with a ConflictError. */
-const MAX_WRITE_ATTEMPTS = 16;
 
 const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -124,12 +124,7 @@ function toDayActivities(item: Record<string, unknown>): z.infer<typeof dayActiv
 
 /** Every day with activities in [startDate, endDate], oldest first (GetUserHolisticData; short ranges). */
 export async function activitiesBetween(context: ToolContext, startDate: string, endDate: string): Promise<z.infer<typeof dayActivitiesOutput>[]> {
-  const items = await queryAll<Record<string, unknown>>(context.db, {
-    TableName: context.tables.activities,
-    KeyConditionExpression: "userId = :userId AND #date BETWEEN :startDate AND :endDate",
-    ExpressionAttributeNames: { "#date": "date" },
-    ExpressionAttributeValues: { ":userId": context.userId, ":startDate": startDate, ":endDate": endDate },
-  });
+  const items = await queryAll<Record<string, unknown>>(context.db, dayRangeQuery({ tableName: context.tables.activities, userId: context.userId, startDate, endDate }));
   return items.map(toDayActivities);
 }
 
@@ -201,48 +196,28 @@ function checkDayBounds(date: string, activities: readonly StoredActivity[], bef
 async function changeDay<R>(context: ToolContext, date: string, plan: (day: DayRecord | undefined) => DayPlan<R>): Promise<R> {
   const table = context.tables.activities;
   const key = { userId: context.userId, date };
-  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+  const conflictMessage = `The activities of ${date} kept changing while this call tried to save; nothing was changed by this call. Read them again and retry.`;
+  return retryOnConflict({ conflictMessage }, async () => {
     const day = await readDay(context, date);
     const { activities, result } = plan(day);
     const sorted = sortByTime(activities);
     checkDayBounds(date, sorted, day?.activities ?? []);
-    const guard = versionGuard(day);
-    try {
-      if (sorted.length === 0) {
-        // An empty day is not kept: its item is removed (nothing to remove if it never existed).
-        if (day) await context.db.send(new DeleteCommand({ TableName: table, Key: key, ...guard }));
-      } else {
-        const timestamp = context.now().toISOString();
-        await context.db.send(
-          new PutCommand({
-            TableName: table,
-            Item: { ...key, activities: sorted, version: (day?.version ?? 0) + 1, createdAt: day?.createdAt ?? timestamp, updatedAt: timestamp },
-            ...guard,
-          }),
-        );
-      }
-      return result(sorted);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      await backoff(attempt);
+    const unchanged = versionCondition(day);
+    if (sorted.length === 0) {
+      // An empty day is not kept: its item is removed (nothing to remove if it never existed).
+      if (day) await context.db.send(new DeleteCommand({ TableName: table, Key: key, ...unchanged }));
+    } else {
+      const timestamp = context.now().toISOString();
+      await context.db.send(
+        new PutCommand({
+          TableName: table,
+          Item: { ...key, activities: sorted, version: nextVersion(day), createdAt: day?.createdAt ?? timestamp, updatedAt: timestamp },
+          ...unchanged,
+        }),
+      );
     }
-  }
-  throw new ConflictError(`The activities of ${date} kept changing while this call tried to save; nothing was changed by this call. Read them again and retry.`);
-}
-
-function versionGuard(day: DayRecord | undefined): {
-  ConditionExpression: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-} {
-  if (!day) return { ConditionExpression: "attribute_not_exists(userId)" };
-  if (day.version === undefined) return { ConditionExpression: "attribute_exists(userId) AND attribute_not_exists(#version)", ExpressionAttributeNames: { "#version": "version" } };
-  return { ConditionExpression: "#version = :version", ExpressionAttributeNames: { "#version": "version" }, ExpressionAttributeValues: { ":version": day.version } };
-}
-
-/** Short jittered pause so concurrent writers of one day do not retry in lockstep. */
-function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 8)));
+    return result(sorted);
+  });
 }
 
 function findActivity(day: DayRecord | undefined, date: string, activityId: string): StoredActivity {
@@ -255,8 +230,6 @@ function newActivity(context: ToolContext, fields: z.output<typeof newActivityIn
   return { activityId: context.newId(), time: fields.time, activityType: fields.activityType, description: fields.description, items: fields.items ?? [] };
 }
 
-const dateInput = (what: string) => isoDate().describe(`${what}, YYYY-MM-DD (the user's local date).`);
-
 export const addActivities = defineTool({
   name: "AddActivities",
   title: "Add activities to a day",
@@ -266,7 +239,7 @@ export const addActivities = defineTool({
   access: Access.Write,
   annotations: Annotations.create,
   input: {
-    date: dateInput("Day the activities happened"),
+    date: localDate("Day the activities happened"),
     activities: z
       .array(newActivityInput)
       .min(1, { error: "activities must hold at least one activity" })
@@ -305,7 +278,7 @@ export const updateActivities = defineTool({
   access: Access.Write,
   annotations: Annotations.replace,
   input: {
-    date: dateInput("Day whose activities are replaced"),
+    date: localDate("Day whose activities are replaced"),
     activities: z
       .array(replacementActivityInput)
       .max(MAX_ACTIVITIES_PER_DAY, { error: (issue) => `activities may hold at most ${MAX_ACTIVITIES_PER_DAY} per day, got ${Array.isArray(issue.input) ? issue.input.length : "more"}` })
@@ -345,7 +318,7 @@ export const updateActivity = defineTool({
   access: Access.Write,
   annotations: Annotations.update,
   input: {
-    date: dateInput("Day the activity is recorded on"),
+    date: localDate("Day the activity is recorded on"),
     activityId: entityId("activityId").describe("Id of the activity (from AddActivities or GetActivities)."),
     time: activityFields.time.optional(),
     activityType: activityFields.activityType.optional(),
@@ -359,7 +332,7 @@ export const updateActivity = defineTool({
   },
   async handler(args, context) {
     const { date, activityId, ...changes } = args;
-    if (Object.values(changes).every((value) => value === undefined)) {
+    if (!hasChanges(changes)) {
       throw new InvalidInputError("Send at least one of time, activityType, description, items to update.");
     }
     return changeDay(context, date, (day) => {
@@ -386,7 +359,7 @@ export const deleteActivity = defineTool({
   access: Access.Write,
   annotations: Annotations.delete,
   input: {
-    date: dateInput("Day the activity is recorded on"),
+    date: localDate("Day the activity is recorded on"),
     activityId: entityId("activityId").describe("Id of the activity to delete (from AddActivities or GetActivities)."),
   },
   output: {
@@ -413,7 +386,7 @@ export const getActivities = defineTool({
   access: Access.Read,
   annotations: Annotations.read,
   input: {
-    date: dateInput("Day to read"),
+    date: localDate("Day to read"),
   },
   output: {
     date: dateOutput,
@@ -436,51 +409,23 @@ export const getActivitiesInRange = defineTool({
   access: Access.Read,
   annotations: Annotations.read,
   input: {
-    startDate: dateInput("First day of the range"),
-    endDate: dateInput("Last day of the range (included; at most 365 days after startDate counting both ends)"),
+    startDate: localDate("First day of the range"),
+    endDate: localDate("Last day of the range (included; at most 365 days after startDate counting both ends)"),
     ...pagingInput,
   },
   output: {
     startDate: z.string().describe("First day of the range, YYYY-MM-DD."),
     endDate: z.string().describe("Last day of the range, YYYY-MM-DD."),
     dateRangeDays: z.number().int().describe("Calendar days in the range, both ends included."),
-    dailyActivities: z
-      .array(
-        dayActivitiesOutput,
-      )
-      .describe("Days of this page that have activities, oldest first."),
+    dailyActivities: z.array(dayActivitiesOutput).describe("Days of this page that have activities, oldest first."),
     ...pagingOutput,
   },
   async handler(args, context) {
     const dateRangeDays = checkRange(args.startDate, args.endDate);
-    checkCursorInRange(args.cursor, context.userId, args.startDate, args.endDate);
-    const page = await queryPage<Record<string, unknown>>({
-      client: context.db,
-      input: {
-        TableName: context.tables.activities,
-        KeyConditionExpression: "userId = :userId AND #date BETWEEN :startDate AND :endDate",
-        ExpressionAttributeNames: { "#date": "date" },
-        ExpressionAttributeValues: { ":userId": context.userId, ":startDate": args.startDate, ":endDate": args.endDate },
-        ScanIndexForward: true,
-      },
-      userId: context.userId,
-      partitionKey: "userId",
-      keyNames: ["userId", "date"],
-      limit: args.limit ?? DEFAULT_PAGE_SIZE,
-      cursor: args.cursor,
-    });
+    const page = await queryDayPage(context.db, { tableName: context.tables.activities, userId: context.userId, ...args, limit: args.limit ?? DEFAULT_PAGE_SIZE });
     const dailyActivities = page.items.map(toDayActivities);
     return { startDate: args.startDate, endDate: args.endDate, dateRangeDays, dailyActivities, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   },
 });
-
-/** A cursor from another range would make DynamoDB reject the query; say how to fix the call instead. */
-function checkCursorInRange(cursor: string | undefined, userId: string, startDate: string, endDate: string): void {
-  if (!cursor) return;
-  const date = String(decodeCursor(cursor, "userId", userId, ["userId", "date"]).date);
-  if (date < startDate || date > endDate) {
-    throw new InvalidInputError("cursor belongs to a different date range: pass the nextCursor of the previous page with the same startDate and endDate, or omit cursor to start again.");
-  }
-}
 
 export const activitiesTools = [addActivities, updateActivities, updateActivity, deleteActivity, getActivities, getActivitiesInRange];

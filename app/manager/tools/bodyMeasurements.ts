@@ -1,10 +1,11 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
+import { InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
 import { checkRange, dayRangeInZone, toUtcIso } from "../domain/time";
-import { decodeCursor, queryAll, queryPage } from "../store/paging";
+import { deleteExisting } from "../store/existing";
+import { nextVersion, retryOnConflict, versionCondition } from "../store/optimistic";
+import { checkCursorInRange, queryAll, queryPage } from "../store/paging";
 import { buildSetUpdate, hasChanges } from "../store/update";
 import { Access, Annotations, defineTool, describeValue, entityId, isoDate, isoDateTime, MAX_PAGE_SIZE, pagingInput, pagingOutput, timeZone } from "./define";
 import { resolveTimeZone, stripUndefined } from "./users";
@@ -37,7 +38,7 @@ const HISTORY_DEFAULT_LIMIT = 50;
 const EARLIEST_MEASUREMENT = "1900-01-01T00:00:00.000Z";
 /** Clock skew and time-zone slips are tolerated; a measurement further in the future is a mistake. */
 const MAX_FUTURE_MS = 24 * 3600_000;
-/** Attempts of the read-modify-write in UpdateBodyMeasurement before reporting a conflict. */
+/** Attempts of the read-modify-write in UpdateBodyMeasurement before reporting a conflict (one measurement is rarely contended). */
 const UPDATE_ATTEMPTS = 5;
 
 // ---------------------------------------------------------------------------------------------
@@ -234,9 +235,10 @@ export const updateBodyMeasurement = defineTool({
     if (!hasChanges(changes)) throw new InvalidInputError("Send at least one of weight, height, body_fat_percentage, measurement_time to update.");
     checkMeasurementTime(changes.measurement_time, context);
     const key = { userId: context.userId, measurementId };
+    const conflictMessage = `Measurement '${measurementId}' is being changed by another request; read it again and retry the update.`;
     // The index keys depend on the stored time and metrics, so this is a read-modify-write
     // guarded by `version`: a concurrent change makes the write fail and we re-read.
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+    return retryOnConflict({ attempts: UPDATE_ATTEMPTS, conflictMessage }, async () => {
       const { Item } = await context.db.send(new GetCommand({ TableName: context.tables.bodyMeasurements, Key: key, ConsistentRead: true }));
       if (!Item) throw measurementNotFound(measurementId);
       const stored = Item as StoredMeasurement;
@@ -245,26 +247,22 @@ export const updateBodyMeasurement = defineTool({
         ...changes,
         ...indexKeys(measurementId, merged.measurement_time, merged),
         updated_at: context.now().toISOString(),
-        version: stored.version + 1,
+        version: nextVersion(stored),
       });
-      try {
-        const { Attributes } = await context.db.send(
-          new UpdateCommand({
-            TableName: context.tables.bodyMeasurements,
-            Key: key,
-            ...update,
-            ConditionExpression: "#version = :expectedVersion",
-            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#version": "version" },
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":expectedVersion": stored.version },
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-        return toMeasurement(Attributes ?? {});
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    }
-    throw new ConflictError(`Measurement '${measurementId}' is being changed by another request; read it again and retry the update.`);
+      const unchanged = versionCondition(stored);
+      const { Attributes } = await context.db.send(
+        new UpdateCommand({
+          TableName: context.tables.bodyMeasurements,
+          Key: key,
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: unchanged.ConditionExpression,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...unchanged.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...unchanged.ExpressionAttributeValues },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toMeasurement(Attributes ?? {});
+    });
   },
 });
 
@@ -279,20 +277,12 @@ export const deleteBodyMeasurement = defineTool({
   },
   output: measurementOutput,
   async handler(args, context) {
-    try {
-      const { Attributes } = await context.db.send(
-        new DeleteCommand({
-          TableName: context.tables.bodyMeasurements,
-          Key: { userId: context.userId, measurementId: args.measurement_id },
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      return toMeasurement(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw measurementNotFound(args.measurement_id);
-      throw error;
-    }
+    const deleted = await deleteExisting(context.db, {
+      tableName: context.tables.bodyMeasurements,
+      key: { userId: context.userId, measurementId: args.measurement_id },
+      whenConditionFails: () => measurementNotFound(args.measurement_id),
+    });
+    return toMeasurement(deleted);
   },
 });
 
@@ -363,13 +353,14 @@ export const getMeasurementHistory = defineTool({
     const zone = await resolveTimeZone(context, args.timezone);
     const { fromIso, toIso } = dayRangeInZone(args.start_date, args.end_date, zone);
     const keyNames = [...TABLE_KEY_NAMES, MEASURED_AT_KEY];
-    if (args.cursor) {
-      // A cursor from another range would make DynamoDB fail the query; say what to do instead.
-      const at = String(decodeCursor(args.cursor, "userId", context.userId, keyNames)[MEASURED_AT_KEY]);
-      if (at < fromIso || at > toIso) {
-        throw new InvalidInputError("cursor belongs to a different date range: repeat the call with the same start_date, end_date and timezone, or omit cursor.");
-      }
-    }
+    checkCursorInRange(args.cursor, {
+      userId: context.userId,
+      keyNames,
+      rangeKey: MEASURED_AT_KEY,
+      from: fromIso,
+      to: toIso,
+      fix: "repeat the call with the same start_date, end_date and timezone, or omit cursor.",
+    });
     const page = await queryPage<Record<string, unknown>>({
       client: context.db,
       input: {

@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
+import { deleteExisting, updateExisting } from "../store/existing";
+import { filteredQuery } from "../store/filter";
 import { queryPage } from "../store/paging";
 import { buildSetUpdate, hasChanges } from "../store/update";
 import { Access, Annotations, boundedText, choice, DEFAULT_PAGE_SIZE, defineTool, describeValue, entityId, oneToFive, pagingInput, pagingOutput, timestamps, withoutUserId } from "./define";
@@ -53,7 +54,12 @@ export function toConcern(item: Record<string, unknown>): Concern {
   return withoutUserId(item) as Concern;
 }
 
-const concernKey = (context: ToolContext, concernId: string) => ({ userId: context.userId, concernId });
+/** The concern's table and key, and NotFound when the signed-in user has no such concern. */
+const existingConcern = (context: ToolContext, concernId: string) => ({
+  tableName: context.tables.concerns,
+  key: { userId: context.userId, concernId },
+  whenConditionFails: () => NotFoundError.of("Concern", concernId, LIST_HINT),
+});
 
 export const addConcern = defineTool({
   name: "AddConcern",
@@ -112,21 +118,7 @@ export const updateConcern = defineTool({
       throw new InvalidInputError("Send at least one of category, description, severity, status, triggers, history to update the concern.");
     }
     const update = buildSetUpdate({ ...fields, updatedAt: context.now().toISOString() });
-    try {
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.concerns,
-          Key: concernKey(context, concernId),
-          ...update,
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toConcern(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw NotFoundError.of("Concern", concernId, LIST_HINT);
-      throw error;
-    }
+    return toConcern(await updateExisting(context.db, { ...existingConcern(context, concernId), update }));
   },
 });
 
@@ -142,20 +134,7 @@ export const deleteConcern = defineTool({
   },
   output: concernOutput,
   async handler({ concernId }, context) {
-    try {
-      const { Attributes } = await context.db.send(
-        new DeleteCommand({
-          TableName: context.tables.concerns,
-          Key: concernKey(context, concernId),
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      return toConcern(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw NotFoundError.of("Concern", concernId, LIST_HINT);
-      throw error;
-    }
+    return toConcern(await deleteExisting(context.db, existingConcern(context, concernId)));
   },
 });
 
@@ -175,29 +154,10 @@ export const getConcerns = defineTool({
     ...pagingOutput,
   },
   async handler({ status, category, limit, cursor }, context) {
-    const filters: string[] = [];
-    const names: Record<string, string> = { "#userId": "userId" };
-    const values: Record<string, unknown> = { ":userId": context.userId };
-    if (status) {
-      filters.push("#status = :status");
-      names["#status"] = "status";
-      values[":status"] = status;
-    }
-    if (category) {
-      filters.push("contains(#category, :category)");
-      names["#category"] = "category";
-      values[":category"] = category;
-    }
     const page = await queryPage<Record<string, unknown>>({
       client: context.db,
-      input: {
-        TableName: context.tables.concerns,
-        KeyConditionExpression: "#userId = :userId",
-        FilterExpression: filters.length ? filters.join(" AND ") : undefined,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-      },
+      // Newest first: concernIds are time-ordered UUIDv7s.
+      input: { ...filteredQuery({ tableName: context.tables.concerns, userId: context.userId, equals: { status }, contains: { category } }), ScanIndexForward: false },
       userId: context.userId,
       partitionKey: "userId",
       keyNames: ["userId", "concernId"],

@@ -67,6 +67,9 @@ export function isRealDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+/** A calendar date in the user's time zone, for the per-day records (activities, journal). */
+export const localDate = (what: string) => isoDate().describe(`${what}, YYYY-MM-DD (the user's local date).`);
+
 /** An ISO-8601 date-time with an offset or Z (e.g. 2026-12-04T08:30:00+09:00). */
 export const isoDateTime = () =>
   z.iso.datetime({ offset: true, error: (issue) => `expected an ISO-8601 date-time with offset, e.g. 2026-12-04T08:30:00Z, got ${describeValue(issue.input)}` });

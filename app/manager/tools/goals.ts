@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
+import { deleteExisting, updateExisting } from "../store/existing";
+import { filteredQuery } from "../store/filter";
 import { queryPage } from "../store/paging";
 import { buildSetUpdate, hasChanges } from "../store/update";
 import { Access, Annotations, boundedText, choice, DEFAULT_PAGE_SIZE, defineTool, entityId, isoDate, oneToFive, pagingInput, pagingOutput, timestamps, withoutUserId } from "./define";
@@ -42,7 +43,12 @@ export function toGoal(item: Record<string, unknown>): Goal {
   return withoutUserId(item) as Goal;
 }
 
-const goalKey = (context: ToolContext, goalId: string) => ({ userId: context.userId, goalId });
+/** The goal's table and key, and NotFound when the signed-in user has no such goal. */
+const existingGoal = (context: ToolContext, goalId: string) => ({
+  tableName: context.tables.goals,
+  key: { userId: context.userId, goalId },
+  whenConditionFails: () => NotFoundError.of("Goal", goalId, LIST_HINT),
+});
 
 export const addGoal = defineTool({
   name: "AddGoal",
@@ -102,21 +108,7 @@ export const updateGoal = defineTool({
       throw new InvalidInputError("Send at least one of title, description, targetValue, targetDate, priority, status to update the goal.");
     }
     const update = buildSetUpdate({ ...fields, updatedAt: context.now().toISOString() });
-    try {
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.goals,
-          Key: goalKey(context, goalId),
-          ...update,
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toGoal(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw NotFoundError.of("Goal", goalId, LIST_HINT);
-      throw error;
-    }
+    return toGoal(await updateExisting(context.db, { ...existingGoal(context, goalId), update }));
   },
 });
 
@@ -131,20 +123,7 @@ export const deleteGoal = defineTool({
   },
   output: goalOutput,
   async handler({ goalId }, context) {
-    try {
-      const { Attributes } = await context.db.send(
-        new DeleteCommand({
-          TableName: context.tables.goals,
-          Key: goalKey(context, goalId),
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      return toGoal(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw NotFoundError.of("Goal", goalId, LIST_HINT);
-      throw error;
-    }
+    return toGoal(await deleteExisting(context.db, existingGoal(context, goalId)));
   },
 });
 
@@ -164,28 +143,9 @@ export const getGoals = defineTool({
     ...pagingOutput,
   },
   async handler({ status, goalType, limit, cursor }, context) {
-    const filters: string[] = [];
-    const names: Record<string, string> = { "#userId": "userId" };
-    const values: Record<string, unknown> = { ":userId": context.userId };
-    if (status) {
-      filters.push("#status = :status");
-      names["#status"] = "status";
-      values[":status"] = status;
-    }
-    if (goalType) {
-      filters.push("#goalType = :goalType");
-      names["#goalType"] = "goalType";
-      values[":goalType"] = goalType;
-    }
     const page = await queryPage<Record<string, unknown>>({
       client: context.db,
-      input: {
-        TableName: context.tables.goals,
-        KeyConditionExpression: "#userId = :userId",
-        FilterExpression: filters.length ? filters.join(" AND ") : undefined,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
+      input: filteredQuery({ tableName: context.tables.goals, userId: context.userId, equals: { status, goalType } }),
       userId: context.userId,
       partitionKey: "userId",
       keyNames: ["userId", "goalId"],

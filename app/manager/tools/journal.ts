@@ -1,12 +1,13 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
+import { InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
 import { checkRange, dateInZone } from "../domain/time";
-import { decodeCursor, queryPage } from "../store/paging";
-import { buildSetUpdate } from "../store/update";
-import { Access, Annotations, DEFAULT_PAGE_SIZE, defineTool, describeValue, isoDate, oneToFive, pagingInput, pagingOutput, timeZone, timestamps } from "./define";
+import { queryDayPage } from "../store/days";
+import { deleteExisting, updateExisting } from "../store/existing";
+import { nextVersion, retryOnConflict, versionCondition } from "../store/optimistic";
+import { buildSetUpdate, hasChanges } from "../store/update";
+import { Access, Annotations, DEFAULT_PAGE_SIZE, defineTool, describeValue, localDate, oneToFive, pagingInput, pagingOutput, timeZone, timestamps } from "./define";
 import { resolveTimeZone } from "./users";
 
 // The journal: one entry per user per day (`date` = YYYY-MM-DD). AddJournal appends to the day's
@@ -23,8 +24,6 @@ export const MAX_DAY_CONTENT_LENGTH = 100_000;
 export const MAX_TAGS = 10;
 export const MAX_TAG_LENGTH = 50;
 const TAG_RE = /^[A-Z][a-zA-Z0-9]*$/;
-/** Attempts of one append before giving up with a ConflictError. */
-const MAX_WRITE_ATTEMPTS = 16;
 
 const content = (max: number, hint: string) =>
   z
@@ -47,8 +46,6 @@ const tags = () =>
         .describe(`A PascalCase English tag, e.g. 'GoodSleep' or 'Headache' (pattern ^[A-Z][a-zA-Z0-9]*$, at most ${MAX_TAG_LENGTH} characters).`),
     )
     .max(MAX_TAGS, { error: (issue) => `at most ${MAX_TAGS} tags are allowed, got ${Array.isArray(issue.input) ? issue.input.length : "more"}` });
-
-const dateInput = (what: string) => isoDate().describe(`${what}, YYYY-MM-DD (the user's local date).`);
 
 export const journalOutput = z
   .object({
@@ -100,20 +97,12 @@ function notFound(date: string): NotFoundError {
   return new NotFoundError(`No journal entry exists for ${date}. Write one with AddJournal, or call GetJournalsInRange to find the days that have entries.`);
 }
 
-function versionGuard(existing: StoredJournal | undefined): {
-  ConditionExpression: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-} {
-  if (!existing) return { ConditionExpression: "attribute_not_exists(userId)" };
-  if (existing.version === undefined) return { ConditionExpression: "attribute_exists(userId) AND attribute_not_exists(#version)", ExpressionAttributeNames: { "#version": "version" } };
-  return { ConditionExpression: "#version = :version", ExpressionAttributeNames: { "#version": "version" }, ExpressionAttributeValues: { ":version": existing.version } };
-}
-
-/** Short jittered pause so concurrent writers of one day do not retry in lockstep. */
-function backoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 8)));
-}
+/** The day's entry, and NotFound when the signed-in user has none that day. */
+const existingJournal = (context: ToolContext, date: string) => ({
+  tableName: context.tables.journals,
+  key: { userId: context.userId, date },
+  whenConditionFails: () => notFound(date),
+});
 
 export const addJournal = defineTool({
   name: "AddJournal",
@@ -125,7 +114,7 @@ export const addJournal = defineTool({
   access: Access.Write,
   annotations: Annotations.create,
   input: {
-    date: dateInput("Day of the entry; not after the user's today. Default: the user's today").optional(),
+    date: localDate("Day of the entry; not after the user's today. Default: the user's today").optional(),
     content: content(MAX_ENTRY_LENGTH, "split it into several AddJournal calls").describe(
       `The text to write (1-${MAX_ENTRY_LENGTH} characters); when the day already has an entry it is appended after a blank line.`,
     ),
@@ -153,8 +142,8 @@ export const addJournal = defineTool({
     const addedTags = unique(args.tags ?? []);
     const table = context.tables.journals;
     const key = { userId: context.userId, date };
-
-    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const conflictMessage = `The journal entry of ${date} kept changing while this call tried to save; nothing was added by this call. Retry it.`;
+    return retryOnConflict({ conflictMessage }, async () => {
       const { Item } = await context.db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
       const existing = Item as StoredJournal | undefined;
       const combined = existing?.content ? `${existing.content}\n\n${args.content}` : args.content;
@@ -178,19 +167,13 @@ export const addJournal = defineTool({
         content: combined,
         ...(moodScoreValue !== undefined ? { moodScore: moodScoreValue } : {}),
         tags: mergedTags,
-        version: (existing?.version ?? 0) + 1,
+        version: nextVersion(existing),
         createdAt: existing?.createdAt ?? timestamp,
         updatedAt: timestamp,
       };
-      try {
-        await context.db.send(new PutCommand({ TableName: table, Item: item, ...versionGuard(existing) }));
-        return { action: existing ? ("appended" as const) : ("created" as const), journal: toJournal(item) };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        await backoff(attempt);
-      }
-    }
-    throw new ConflictError(`The journal entry of ${date} kept changing while this call tried to save; nothing was added by this call. Retry it.`);
+      await context.db.send(new PutCommand({ TableName: table, Item: item, ...versionCondition(existing) }));
+      return { action: existing ? ("appended" as const) : ("created" as const), journal: toJournal(item) };
+    });
   },
 });
 
@@ -201,7 +184,7 @@ export const getJournal = defineTool({
   access: Access.Read,
   annotations: Annotations.read,
   input: {
-    date: dateInput("Day of the entry"),
+    date: localDate("Day of the entry"),
   },
   output: {
     journal: journalOutput,
@@ -222,8 +205,8 @@ export const getJournalsInRange = defineTool({
   access: Access.Read,
   annotations: Annotations.read,
   input: {
-    startDate: dateInput("First day of the range"),
-    endDate: dateInput("Last day of the range (included; at most 365 days counting both ends)"),
+    startDate: localDate("First day of the range"),
+    endDate: localDate("Last day of the range (included; at most 365 days counting both ends)"),
     ...pagingInput,
   },
   output: {
@@ -240,27 +223,7 @@ export const getJournalsInRange = defineTool({
   },
   async handler(args, context) {
     const days = checkRange(args.startDate, args.endDate);
-    if (args.cursor) {
-      const cursorDate = String(decodeCursor(args.cursor, "userId", context.userId, ["userId", "date"]).date);
-      if (cursorDate < args.startDate || cursorDate > args.endDate) {
-        throw new InvalidInputError("cursor belongs to a different date range: pass the nextCursor of the previous page with the same startDate and endDate, or omit cursor to start again.");
-      }
-    }
-    const page = await queryPage<Record<string, unknown>>({
-      client: context.db,
-      input: {
-        TableName: context.tables.journals,
-        KeyConditionExpression: "userId = :userId AND #date BETWEEN :startDate AND :endDate",
-        ExpressionAttributeNames: { "#date": "date" },
-        ExpressionAttributeValues: { ":userId": context.userId, ":startDate": args.startDate, ":endDate": args.endDate },
-        ScanIndexForward: true,
-      },
-      userId: context.userId,
-      partitionKey: "userId",
-      keyNames: ["userId", "date"],
-      limit: args.limit ?? DEFAULT_PAGE_SIZE,
-      cursor: args.cursor,
-    });
+    const page = await queryDayPage(context.db, { tableName: context.tables.journals, userId: context.userId, ...args, limit: args.limit ?? DEFAULT_PAGE_SIZE });
     const journals = page.items.map(toJournal);
     return {
       journals,
@@ -280,7 +243,7 @@ export const updateJournal = defineTool({
   access: Access.Write,
   annotations: Annotations.update,
   input: {
-    date: dateInput("Day of the entry to change"),
+    date: localDate("Day of the entry to change"),
     content: content(MAX_DAY_CONTENT_LENGTH, "a day's entry holds at most that much")
       .optional()
       .describe(`The new text of the day's entry, replacing the old one (1-${MAX_DAY_CONTENT_LENGTH} characters).`),
@@ -292,28 +255,20 @@ export const updateJournal = defineTool({
   },
   async handler(args, context) {
     const { date, ...changes } = args;
-    if (Object.values(changes).every((value) => value === undefined)) {
+    if (!hasChanges(changes)) {
       throw new InvalidInputError("Send at least one of content, moodScore, tags to update.");
     }
     const update = buildSetUpdate({ ...changes, tags: changes.tags && unique(changes.tags), updatedAt: context.now().toISOString() });
-    try {
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.journals,
-          Key: { userId: context.userId, date },
-          // Bumping the version makes a concurrent AddJournal re-read instead of writing over this change.
-          UpdateExpression: `${update.UpdateExpression} ADD #version :one`,
-          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#version": "version" },
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":one": 1 },
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return { journal: toJournal(Attributes ?? {}) };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw notFound(date);
-      throw error;
-    }
+    const updated = await updateExisting(context.db, {
+      ...existingJournal(context, date),
+      // Bumping the version makes a concurrent AddJournal re-read instead of writing over this change.
+      update: {
+        UpdateExpression: `${update.UpdateExpression} ADD #version :one`,
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, "#version": "version" },
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ":one": 1 },
+      },
+    });
+    return { journal: toJournal(updated) };
   },
 });
 
@@ -324,26 +279,13 @@ export const deleteJournal = defineTool({
   access: Access.Write,
   annotations: Annotations.delete,
   input: {
-    date: dateInput("Day of the entry to delete"),
+    date: localDate("Day of the entry to delete"),
   },
   output: {
     deletedJournal: journalOutput,
   },
   async handler(args, context) {
-    try {
-      const { Attributes } = await context.db.send(
-        new DeleteCommand({
-          TableName: context.tables.journals,
-          Key: { userId: context.userId, date: args.date },
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      return { deletedJournal: toJournal(Attributes ?? {}) };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw notFound(args.date);
-      throw error;
-    }
+    return { deletedJournal: toJournal(await deleteExisting(context.db, existingJournal(context, args.date))) };
   },
 });
 

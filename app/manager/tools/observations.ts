@@ -1,12 +1,11 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
-import { checkRange } from "../domain/time";
-import { decodeCursor, queryAll, queryPage } from "../store/paging";
-import { buildSetUpdate, hasChanges } from "../store/update";
-import { dayRangeInZone, toUtcIso } from "../domain/time";
+import { checkRange, dayRangeInZone, toUtcIso } from "../domain/time";
+import { updateExisting } from "../store/existing";
+import { checkCursorInRange, queryAll, queryPage } from "../store/paging";
+import { buildSetUpdate, hasChanges, type UpdateParts } from "../store/update";
 import { resolveTimeZone } from "./users";
 import {
   Access,
@@ -140,6 +139,28 @@ function notInProgress(id: string, status: unknown, action: string): InvalidInpu
   return new InvalidInputError(`Observation '${id}' is already ${String(status)}; only IN_PROGRESS observations can ${action}.`);
 }
 
+/**
+ * Updates an existing observation and returns it. When the condition fails, a missing item is
+ * NotFound; otherwise `explain` gets the stored item and says which rule the change broke.
+ */
+async function updateObservationItem(
+  context: ToolContext,
+  id: string,
+  request: { update: UpdateParts; conditions?: readonly string[]; explain: (stored: Record<string, unknown>) => Error },
+): Promise<Observation> {
+  const updated = await updateExisting(context.db, {
+    tableName: context.tables.observations,
+    key: { userId: context.userId, observationId: id },
+    update: request.update,
+    conditions: request.conditions,
+    whenConditionFails: async () => {
+      const stored = await loadObservation(context, id);
+      return stored ? request.explain(stored) : observationNotFound(id);
+    },
+  });
+  return toObservation(updated);
+}
+
 /** Every observation in progress, by start time ascending (GetUserHolisticData). */
 export async function observationsInProgress(context: ToolContext): Promise<Observation[]> {
   const items = await queryAll<Record<string, unknown>>(context.db, {
@@ -240,12 +261,14 @@ export const getObservationsInRange = defineTool({
     const zone = await resolveTimeZone(context, args.timezone);
     const { fromIso, toIso } = dayRangeInZone(args.startDate, args.endDate, zone);
     const keyNames = ["userId", "observationId", START_KEY];
-    if (args.cursor) {
-      const at = String(decodeCursor(args.cursor, "userId", context.userId, keyNames)[START_KEY]);
-      if (at < fromIso || at > toIso) {
-        throw new InvalidInputError("cursor belongs to a different date range: repeat the call with the same startDate, endDate and timezone, or omit cursor.");
-      }
-    }
+    checkCursorInRange(args.cursor, {
+      userId: context.userId,
+      keyNames,
+      rangeKey: START_KEY,
+      from: fromIso,
+      to: toIso,
+      fix: "repeat the call with the same startDate, endDate and timezone, or omit cursor.",
+    });
     const page = await queryPage<Record<string, unknown>>({
       client: context.db,
       input: {
@@ -326,26 +349,15 @@ export const updateObservation = defineTool({
     const update = buildSetUpdate({ ...changes, updatedAt: context.now().toISOString() });
     // startKey begins with the stored start in UTC; "<start>#id" < "<target>" exactly when start < target,
     // so the rule holds atomically even if the stored start were to change.
-    const targetCondition = changes.targetDatetime ? " AND #startKey < :targetUtc" : "";
-    try {
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.observations,
-          Key: { userId: context.userId, observationId: id },
-          ...update,
-          ConditionExpression: `attribute_exists(userId)${targetCondition}`,
-          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...(changes.targetDatetime ? { "#startKey": START_KEY } : {}) },
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...(changes.targetDatetime ? { ":targetUtc": toUtcIso(changes.targetDatetime) } : {}) },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toObservation(Attributes ?? {});
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const stored = await loadObservation(context, id);
-      if (!stored) throw observationNotFound(id);
-      throw new InvalidInputError(`targetDatetime ${String(changes.targetDatetime)} must be after the observation's startDatetime ${String(stored.startDatetime)}.`);
+    if (changes.targetDatetime) {
+      update.ExpressionAttributeNames["#startKey"] = START_KEY;
+      update.ExpressionAttributeValues[":targetUtc"] = toUtcIso(changes.targetDatetime);
     }
+    return updateObservationItem(context, id, {
+      update,
+      conditions: changes.targetDatetime ? ["#startKey < :targetUtc"] : [],
+      explain: (stored) => new InvalidInputError(`targetDatetime ${String(changes.targetDatetime)} must be after the observation's startDatetime ${String(stored.startDatetime)}.`),
+    });
   },
 });
 
@@ -367,29 +379,22 @@ export const addObservationProgress = defineTool({
   async handler(args, context) {
     const now = context.now().toISOString();
     const entry = { date: args.date, note: args.note, recordedAt: now };
-    try {
-      // list_append in one conditional update: concurrent adds all land, none overwrites another.
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.observations,
-          Key: { userId: context.userId, observationId: args.observationId },
-          UpdateExpression: "SET progressLogs = list_append(progressLogs, :entry), updatedAt = :now",
-          ConditionExpression: "attribute_exists(userId) AND #status = :inProgress AND size(progressLogs) < :maxLogs",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":entry": [entry], ":now": now, ":inProgress": ObservationStatus.InProgress, ":maxLogs": LIMITS.progressLogs },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return { ...toObservation(Attributes ?? {}), addedProgressLog: entry };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const stored = await loadObservation(context, args.observationId);
-      if (!stored) throw observationNotFound(args.observationId);
-      if (stored.status !== ObservationStatus.InProgress) throw notInProgress(args.observationId, stored.status, "get progress logs");
-      throw new InvalidInputError(
-        `Observation '${args.observationId}' already has ${LIMITS.progressLogs} progress logs, the maximum; conclude it with CompleteObservation and start a new one with AddObservation.`,
-      );
-    }
+    // list_append in one conditional update: concurrent adds all land, none overwrites another.
+    const observation = await updateObservationItem(context, args.observationId, {
+      update: {
+        UpdateExpression: "SET progressLogs = list_append(progressLogs, :entry), updatedAt = :now",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":entry": [entry], ":now": now, ":inProgress": ObservationStatus.InProgress, ":maxLogs": LIMITS.progressLogs },
+      },
+      conditions: ["#status = :inProgress", "size(progressLogs) < :maxLogs"],
+      explain: (stored) =>
+        stored.status !== ObservationStatus.InProgress
+          ? notInProgress(args.observationId, stored.status, "get progress logs")
+          : new InvalidInputError(
+              `Observation '${args.observationId}' already has ${LIMITS.progressLogs} progress logs, the maximum; conclude it with CompleteObservation and start a new one with AddObservation.`,
+            ),
+    });
+    return { ...observation, addedProgressLog: entry };
   },
 });
 
@@ -406,30 +411,20 @@ function concludeTool(name: string, title: string, status: ObservationStatus.Com
     },
     output: observationOutput,
     async handler(args, context) {
-      try {
-        const { Attributes } = await context.db.send(
-          new UpdateCommand({
-            TableName: context.tables.observations,
-            Key: { userId: context.userId, observationId: args.observationId },
-            UpdateExpression: "SET #status = :status, conclusion = :conclusion, updatedAt = :now REMOVE #inProgressKey",
-            ConditionExpression: "attribute_exists(userId) AND #status = :inProgress",
-            ExpressionAttributeNames: { "#status": "status", "#inProgressKey": IN_PROGRESS_KEY },
-            ExpressionAttributeValues: {
-              ":status": status,
-              ":conclusion": args.conclusion,
-              ":now": context.now().toISOString(),
-              ":inProgress": ObservationStatus.InProgress,
-            },
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-        return toObservation(Attributes ?? {});
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const stored = await loadObservation(context, args.observationId);
-        if (!stored) throw observationNotFound(args.observationId);
-        throw notInProgress(args.observationId, stored.status, "be completed or cancelled");
-      }
+      return updateObservationItem(context, args.observationId, {
+        update: {
+          UpdateExpression: "SET #status = :status, conclusion = :conclusion, updatedAt = :now REMOVE #inProgressKey",
+          ExpressionAttributeNames: { "#status": "status", "#inProgressKey": IN_PROGRESS_KEY },
+          ExpressionAttributeValues: {
+            ":status": status,
+            ":conclusion": args.conclusion,
+            ":now": context.now().toISOString(),
+            ":inProgress": ObservationStatus.InProgress,
+          },
+        },
+        conditions: ["#status = :inProgress"],
+        explain: (stored) => notInProgress(args.observationId, stored.status, "be completed or cancelled"),
+      });
     },
   });
 }

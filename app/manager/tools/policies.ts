@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
+import { deleteExisting, updateExisting } from "../store/existing";
+import { filteredQuery } from "../store/filter";
 import { queryPage } from "../store/paging";
 import { buildSetUpdate, hasChanges } from "../store/update";
 import { Access, Annotations, boundedText, choice, DEFAULT_PAGE_SIZE, defineTool, describeValue, entityId, isoDate, pagingInput, pagingOutput, timestamps, withoutUserId } from "./define";
@@ -140,6 +141,14 @@ function checkDateOrder(startDate: string | undefined, endDate: string | undefin
 }
 
 const policyKey = (context: ToolContext, policyId: string) => ({ userId: context.userId, policyId });
+const policyNotFound = (policyId: string) => NotFoundError.of("Policy", policyId, LIST_HINT);
+
+/** The policy's table and key, and NotFound when the signed-in user has no such policy. */
+const existingPolicy = (context: ToolContext, policyId: string) => ({
+  tableName: context.tables.policies,
+  key: policyKey(context, policyId),
+  whenConditionFails: () => policyNotFound(policyId),
+});
 
 export const addPolicy = defineTool({
   name: "AddPolicy",
@@ -207,39 +216,32 @@ export const updatePolicy = defineTool({
     const update = buildSetUpdate({ ...fields, updatedAt: context.now().toISOString() });
     // A date sent alone must still keep startDate <= endDate against the stored other date;
     // the condition checks it atomically with the write.
-    const conditions = ["attribute_exists(userId)"];
+    const dateConditions: string[] = [];
     if (fields.startDate && !fields.endDate) {
-      conditions.push("(attribute_not_exists(#endDate) OR #endDate >= :startDate)");
+      dateConditions.push("(attribute_not_exists(#endDate) OR #endDate >= :startDate)");
       update.ExpressionAttributeNames["#endDate"] = "endDate";
       update.ExpressionAttributeValues[":startDate"] = fields.startDate;
     }
     if (fields.endDate && !fields.startDate) {
-      conditions.push("(attribute_not_exists(#startDate) OR #startDate <= :endDate)");
+      dateConditions.push("(attribute_not_exists(#startDate) OR #startDate <= :endDate)");
       update.ExpressionAttributeNames["#startDate"] = "startDate";
       update.ExpressionAttributeValues[":endDate"] = fields.endDate;
     }
-    try {
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.policies,
-          Key: policyKey(context, policyId),
-          ...update,
-          ConditionExpression: conditions.join(" AND "),
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toPolicy(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw await explainFailedUpdate(context, policyId, fields);
-      throw error;
-    }
+    const updated = await updateExisting(context.db, {
+      ...existingPolicy(context, policyId),
+      update,
+      conditions: dateConditions,
+      // The date conditions can fail too: tell the caller which one did.
+      whenConditionFails: () => explainFailedUpdate(context, policyId, fields),
+    });
+    return toPolicy(updated);
   },
 });
 
 /** Tells "no such policy" from "the date sent would end before it starts" after a failed condition. */
 async function explainFailedUpdate(context: ToolContext, policyId: string, fields: { startDate?: string; endDate?: string }): Promise<Error> {
   const { Item } = await context.db.send(new GetCommand({ TableName: context.tables.policies, Key: policyKey(context, policyId), ConsistentRead: true }));
-  if (!Item) return NotFoundError.of("Policy", policyId, LIST_HINT);
+  if (!Item) return policyNotFound(policyId);
   const storedEnd = typeof Item.endDate === "string" ? Item.endDate : undefined;
   const storedStart = typeof Item.startDate === "string" ? Item.startDate : undefined;
   if (fields.startDate && storedEnd && fields.startDate > storedEnd) {
@@ -263,20 +265,7 @@ export const deletePolicy = defineTool({
   },
   output: policyOutput,
   async handler({ policyId }, context) {
-    try {
-      const { Attributes } = await context.db.send(
-        new DeleteCommand({
-          TableName: context.tables.policies,
-          Key: policyKey(context, policyId),
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      return toPolicy(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw NotFoundError.of("Policy", policyId, LIST_HINT);
-      throw error;
-    }
+    return toPolicy(await deleteExisting(context.db, existingPolicy(context, policyId)));
   },
 });
 
@@ -296,28 +285,9 @@ export const getPolicies = defineTool({
     ...pagingOutput,
   },
   async handler({ isActive, policyType, limit, cursor }, context) {
-    const filters: string[] = [];
-    const names: Record<string, string> = { "#userId": "userId" };
-    const values: Record<string, unknown> = { ":userId": context.userId };
-    if (isActive !== undefined) {
-      filters.push("#isActive = :isActive");
-      names["#isActive"] = "isActive";
-      values[":isActive"] = isActive;
-    }
-    if (policyType) {
-      filters.push("#policyType = :policyType");
-      names["#policyType"] = "policyType";
-      values[":policyType"] = policyType;
-    }
     const page = await queryPage<Record<string, unknown>>({
       client: context.db,
-      input: {
-        TableName: context.tables.policies,
-        KeyConditionExpression: "#userId = :userId",
-        FilterExpression: filters.length ? filters.join(" AND ") : undefined,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
+      input: filteredQuery({ tableName: context.tables.policies, userId: context.userId, equals: { isActive, policyType } }),
       userId: context.userId,
       partitionKey: "userId",
       keyNames: ["userId", "policyId"],

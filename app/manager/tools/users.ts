@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../common/errors";
 import type { ToolContext } from "../deps";
+import { updateExisting } from "../store/existing";
 import { buildSetUpdate, hasChanges } from "../store/update";
 import { Access, Annotations, defineTool, describeValue, isoDate, isValidTimeZone, timeZone, timestamps } from "./define";
 
@@ -18,6 +19,14 @@ const profileInput = {
   email: z.email({ error: (issue) => `email must be an e-mail address, got ${describeValue(issue.input)}` }).max(254).describe("Contact e-mail address."),
   dateOfBirth: dateOfBirth(),
   timezone: timeZone().describe("The user's IANA time zone (e.g. Asia/Tokyo); 'today' for journals and activities is computed in it."),
+};
+
+/** AddUser and UpdateUser take the same fields, all optional. */
+const optionalProfileInput = {
+  username: profileInput.username.optional(),
+  email: profileInput.email.optional(),
+  dateOfBirth: profileInput.dateOfBirth.optional(),
+  timezone: profileInput.timezone.optional(),
 };
 
 const profileOutput = {
@@ -55,12 +64,7 @@ export const addUser = defineTool({
   description: "Create the signed-in user's profile. Fails if it already exists (use UpdateUser to change it).",
   access: Access.Write,
   annotations: Annotations.create,
-  input: {
-    username: profileInput.username.optional(),
-    email: profileInput.email.optional(),
-    dateOfBirth: profileInput.dateOfBirth.optional(),
-    timezone: profileInput.timezone.optional(),
-  },
+  input: optionalProfileInput,
   output: profileOutput,
   async handler(args, context) {
     checkNotFuture(args.dateOfBirth, context);
@@ -82,32 +86,19 @@ export const updateUser = defineTool({
   description: "Change fields of the signed-in user's profile. Only the fields you send change; the others keep their values.",
   access: Access.Write,
   annotations: Annotations.update,
-  input: {
-    username: profileInput.username.optional(),
-    email: profileInput.email.optional(),
-    dateOfBirth: profileInput.dateOfBirth.optional(),
-    timezone: profileInput.timezone.optional(),
-  },
+  input: optionalProfileInput,
   output: profileOutput,
   async handler(args, context) {
     if (!hasChanges(args)) throw new InvalidInputError("Send at least one of username, email, dateOfBirth, timezone to update.");
     checkNotFuture(args.dateOfBirth, context);
     const update = buildSetUpdate({ ...args, updatedAt: context.now().toISOString() });
-    try {
-      const { Attributes } = await context.db.send(
-        new UpdateCommand({
-          TableName: context.tables.users,
-          Key: { userId: context.userId },
-          ...update,
-          ConditionExpression: "attribute_exists(userId)",
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toProfile(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError("The signed-in user has no profile yet; create it first with AddUser.");
-      throw error;
-    }
+    const updated = await updateExisting(context.db, {
+      tableName: context.tables.users,
+      key: { userId: context.userId },
+      update,
+      whenConditionFails: () => new NotFoundError("The signed-in user has no profile yet; create it first with AddUser."),
+    });
+    return toProfile(updated);
   },
 });
 
