@@ -1,0 +1,130 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { JsonLineAuditSink } from "../common/audit";
+import { createAccessTokenVerifier } from "../common/auth/verifier";
+import { jsonLogger } from "../common/log";
+import { managerConfigFromEnv } from "./config";
+import type { ManagerDeps } from "./deps";
+import { createMcpHttpHandler, protectedResourceMetadata } from "./http/handler";
+import { documentClient } from "./store/client";
+
+/**
+ * The manager on AWS Lambda behind a function URL (payload format 2.0), serving the same routes
+ * as the local express app (app/manager/http/express.ts): `/mcp`, the protected-resource
+ * metadata, `/healthz`. Configuration is read once per execution environment; per-request state
+ * lives only in the request (ARCHITECTURE §1: no per-request module globals).
+ *
+ * The function URL has auth NONE: every MCP request is authenticated here by the Cognito access
+ * token (signature, issuer, token_use, client_id, scope, expiry) before any tool runs.
+ */
+
+// Kept here rather than imported from express.ts: importing it would bundle express.
+const MCP_PATH = "/mcp";
+const METADATA_PATH = "/.well-known/oauth-protected-resource";
+
+/** Lambda function URL request (payload format 2.0), the fields used here. */
+export interface FunctionUrlEvent {
+  readonly version?: string;
+  readonly rawPath: string;
+  readonly rawQueryString?: string;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly cookies?: readonly string[];
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly requestContext: {
+    readonly domainName?: string;
+    readonly requestId?: string;
+    readonly http: { readonly method: string; readonly path?: string };
+  };
+}
+
+export interface FunctionUrlResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly isBase64Encoded: boolean;
+}
+
+/** The part of the Lambda context used here. */
+export interface InvocationContext {
+  readonly awsRequestId: string;
+}
+
+const config = managerConfigFromEnv(process.env);
+const log = jsonLogger("healthmate-manager");
+const deps: ManagerDeps = {
+  db: documentClient(new DynamoDBClient({})),
+  tables: config.tables,
+  audit: new JsonLineAuditSink(),
+  log,
+};
+const verifier = createAccessTokenVerifier({ issuer: config.issuer, jwksUrl: config.jwksUrl, allowedClientIds: config.allowedClientIds });
+
+function baseUrl(request: Request): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl.replace(/\/$/, "");
+  // Function URLs are HTTPS only; the Host is the URL's own domain.
+  return `https://${new URL(request.url).host}`;
+}
+
+const mcp = createMcpHttpHandler({
+  deps,
+  verifier,
+  resourceMetadataUrl: (request) => `${baseUrl(request)}${METADATA_PATH}${MCP_PATH}`,
+});
+
+export async function handler(event: FunctionUrlEvent, context: InvocationContext): Promise<FunctionUrlResult> {
+  const requestId = context.awsRequestId || event.requestContext.requestId || "unknown";
+  const method = event.requestContext.http.method.toUpperCase();
+  const path = event.rawPath || "/";
+  try {
+    if (path === MCP_PATH) return await toResult(await mcp(toRequest(event), { requestId, body: bodyText(event) }), requestId);
+    if (method === "GET" && (path === METADATA_PATH || path === `${METADATA_PATH}${MCP_PATH}`)) {
+      const request = toRequest(event);
+      return json(200, protectedResourceMetadata(`${baseUrl(request)}${MCP_PATH}`, config.issuer), requestId);
+    }
+    if (method === "GET" && path === "/healthz") return json(200, { status: "ok" }, requestId);
+    return json(404, { error: "not_found", message: `No route for ${method} ${path}; the MCP endpoint is POST ${MCP_PATH}.` }, requestId);
+  } catch (error) {
+    log.error("request failed", { requestId, path, error: error instanceof Error ? error.message : String(error) });
+    return json(500, { error: "internal_error", message: "The request failed; retry later.", requestId }, requestId);
+  }
+}
+
+/**
+ * Function URL event → body-less Web Request (method, URL, headers); the body travels beside it
+ * as text (McpRequestOptions.body), which avoids building a Web stream per call.
+ */
+export function toRequest(event: FunctionUrlEvent): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers.set(name, value);
+  }
+  if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
+  const host = headers.get("host") ?? event.requestContext.domainName ?? "localhost";
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
+  return new Request(`https://${host}${event.rawPath || "/"}${query}`, { method: event.requestContext.http.method.toUpperCase(), headers });
+}
+
+/** The request body as text; function URLs base64-encode bodies they do not consider text. */
+export function bodyText(event: FunctionUrlEvent): string {
+  if (event.body === undefined) return "";
+  return event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+}
+
+/** Web Response → function URL result (text body; binary bodies as base64). */
+async function toResult(response: Response, requestId: string): Promise<FunctionUrlResult> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  headers["x-request-id"] = requestId;
+  const contentType = response.headers.get("content-type") ?? "";
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const textual = contentType === "" || /^(text\/|application\/(json|.*\+json|javascript))/i.test(contentType);
+  return textual
+    ? { statusCode: response.status, headers, body: bytes.toString("utf8"), isBase64Encoded: false }
+    : { statusCode: response.status, headers, body: bytes.toString("base64"), isBase64Encoded: true };
+}
+
+function json(statusCode: number, body: unknown, requestId: string): FunctionUrlResult {
+  return { statusCode, headers: { "content-type": "application/json", "x-request-id": requestId }, body: JSON.stringify(body), isBase64Encoded: false };
+}
