@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { MANAGER_ENV } from "../app/manager/config";
+import { MANAGER_ENV } from "../app/manager/configKeys";
 import { AwsAccount } from "../modules/account";
 import { FunctionAlarms } from "../modules/alarms";
 import { HealthmateAuth } from "../modules/auth";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MANAGER_ENV } from "./configKeys";
 import { TABLE_KEYS, type TableNames } from "./store/catalogue";
 
 /**
@@ -17,13 +18,7 @@ export interface ManagerRuntimeConfig {
   readonly publicBaseUrl?: string;
 }
 
-export const MANAGER_ENV = {
-  issuer: "HEALTHMATE_ISSUER",
-  jwksUrl: "HEALTHMATE_JWKS_URL",
-  clientIds: "HEALTHMATE_CLIENT_IDS",
-  tables: "HEALTHMATE_TABLES",
-  publicBaseUrl: "HEALTHMATE_PUBLIC_BASE_URL",
-} as const;
+export { MANAGER_ENV } from "./configKeys";
 
 const tablesSchema = z.object(Object.fromEntries(TABLE_KEYS.map((key) => [key, z.string().min(3).max(255)]))).strict();
 

@@ -4,7 +4,7 @@ import { createAccessTokenVerifier } from "../common/auth/verifier";
 import { jsonLogger } from "../common/log";
 import { managerConfigFromEnv } from "./config";
 import type { ManagerDeps } from "./deps";
-import { createMcpHttpHandler, protectedResourceMetadata } from "./http/handler";
+import { createMcpHttpHandler, MCP_PATH, protectedResourceMetadata, RESOURCE_METADATA_PATH } from "./http/handler";
 import { documentClient } from "./store/client";
 
 /**
@@ -16,10 +16,6 @@ import { documentClient } from "./store/client";
  * The function URL has auth NONE: every MCP request is authenticated here by the Cognito access
  * token (signature, issuer, token_use, client_id, scope, expiry) before any tool runs.
  */
-
-// Kept here rather than imported from express.ts: importing it would bundle express.
-const MCP_PATH = "/mcp";
-const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /** Lambda function URL request (payload format 2.0), the fields used here. */
 export interface FunctionUrlEvent {
@@ -68,7 +64,7 @@ function baseUrl(request: Request): string {
 const mcp = createMcpHttpHandler({
   deps,
   verifier,
-  resourceMetadataUrl: (request) => `${baseUrl(request)}${METADATA_PATH}${MCP_PATH}`,
+  resourceMetadataUrl: (request) => `${baseUrl(request)}${RESOURCE_METADATA_PATH}${MCP_PATH}`,
 });
 
 export async function handler(event: FunctionUrlEvent, context: InvocationContext): Promise<FunctionUrlResult> {
@@ -77,7 +73,7 @@ export async function handler(event: FunctionUrlEvent, context: InvocationContex
   const path = event.rawPath || "/";
   try {
     if (path === MCP_PATH) return await toResult(await mcp(toRequest(event), { requestId, body: bodyText(event) }), requestId);
-    if (method === "GET" && (path === METADATA_PATH || path === `${METADATA_PATH}${MCP_PATH}`)) {
+    if (method === "GET" && (path === RESOURCE_METADATA_PATH || path === `${RESOURCE_METADATA_PATH}${MCP_PATH}`)) {
       const request = toRequest(event);
       return json(200, protectedResourceMetadata(`${baseUrl(request)}${MCP_PATH}`, config.issuer), requestId);
     }

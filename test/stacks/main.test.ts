@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { STACK_IDS } from "../../stacks/app";
 
-// main.ts exactly as `cdktf synth` runs it (cdktf.json: "npx tsx main.ts"), in fresh processes.
+// main.ts exactly as `cdktf synth` runs it (cdktf.json: "node --import tsx main.ts"), in fresh processes.
 
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

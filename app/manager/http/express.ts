@@ -2,7 +2,9 @@ import express, { type Express, type Request as ExpressRequest, type Response as
 import { randomUUID } from "node:crypto";
 import type { AccessTokenVerifier } from "../../common/auth/verifier";
 import type { ManagerDeps } from "../deps";
-import { createMcpHttpHandler, protectedResourceMetadata } from "./handler";
+import { createMcpHttpHandler, MCP_PATH, protectedResourceMetadata, RESOURCE_METADATA_PATH } from "./handler";
+
+export { MCP_PATH } from "./handler";
 
 export interface ManagerAppProps {
   readonly deps: ManagerDeps;
@@ -16,8 +18,6 @@ export interface ManagerAppProps {
   readonly publicBaseUrl?: string;
 }
 
-export const MCP_PATH = "/mcp";
-const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /** The manager as an express app: the MCP endpoint, its resource metadata and a health check. */
 export function createManagerApp(props: ManagerAppProps): Express {
@@ -29,7 +29,7 @@ export function createManagerApp(props: ManagerAppProps): Express {
   const handler = createMcpHttpHandler({
     deps: props.deps,
     verifier: props.verifier,
-    resourceMetadataUrl: (request) => `${baseUrl(request)}${METADATA_PATH}${MCP_PATH}`,
+    resourceMetadataUrl: (request) => `${baseUrl(request)}${RESOURCE_METADATA_PATH}${MCP_PATH}`,
   });
 
   const app = express();
@@ -40,8 +40,8 @@ export function createManagerApp(props: ManagerAppProps): Express {
   const metadata = (req: ExpressRequest, res: ExpressResponse) => {
     res.json(protectedResourceMetadata(`${baseUrl(req)}${MCP_PATH}`, props.issuer));
   };
-  app.get(METADATA_PATH, metadata);
-  app.get(`${METADATA_PATH}${MCP_PATH}`, metadata);
+  app.get(RESOURCE_METADATA_PATH, metadata);
+  app.get(`${RESOURCE_METADATA_PATH}${MCP_PATH}`, metadata);
   app.all(MCP_PATH, express.raw({ type: () => true, limit: "1mb" }), async (req, res, next) => {
     try {
       const body = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : undefined;

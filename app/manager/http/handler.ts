@@ -26,6 +26,10 @@ export interface McpHttpHandlerProps {
   readonly maxBodyBytes?: number;
 }
 
+/** Routes shared by every adapter (express locally, the Lambda function URL on AWS). */
+export const MCP_PATH = "/mcp";
+export const RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
+
 const TOOL_SCOPE = new Map(ALL_TOOLS.map((tool) => [tool.name, SCOPE_FOR_ACCESS[tool.access]]));
 /** Any MCP request needs at least one health scope; tools/call then needs the tool's own. */
 const BASE_SCOPES: readonly string[] = [Scope.HealthRead, Scope.HealthWrite];
