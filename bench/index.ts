@@ -21,7 +21,6 @@ const program = new Command()
     const unknown = suites.filter((suite) => !SUITES.includes(suite as Suite));
     if (unknown.length) program.error(`unknown suite ${unknown.join(", ")}: choose from ${SUITES.join(", ")}`);
     const selected = (suites.length ? suites : SUITES) as Suite[];
-    process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING = "1";
     for (const suite of selected) {
       if (suite === "mcp") await benchMcp(options);
       else {

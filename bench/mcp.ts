@@ -33,31 +33,41 @@ export async function benchMcp(options: { iterations: number; seconds: number })
 
   const { iterations, seconds } = options;
   const warmup = Math.min(200, iterations);
-  const rawRead = () => dynamo.db.send(new GetCommand({ TableName: dynamo.tables.users, Key: { userId: "bench-user" } }));
-  const rawWrite = (i: number) =>
-    dynamo.db.send(new PutCommand({ TableName: dynamo.tables.goals, Item: { userId: "bench-raw", goalId: `g-${i}`, goalType: "fitness", title: "Run", priority: 3, status: "active" } }));
-  const toolRead = () => client.callTool({ name: "GetUser", arguments: {} });
-  const toolWrite = () => client.callTool({ name: "AddGoal", arguments: { goalType: "fitness", title: "Run 5 km" } });
-
-  const rows: [string, Awaited<ReturnType<typeof measureLatency>>, Awaited<ReturnType<typeof measureLatency>>][] = [];
-  rows.push(["read  (GetUser vs GetItem)", await measureLatency(iterations, warmup, toolRead), await measureLatency(iterations, warmup, rawRead)]);
-  rows.push(["write (AddGoal vs PutItem)", await measureLatency(iterations, warmup, toolWrite), await measureLatency(iterations, warmup, rawWrite)]);
-
-  console.log(`\nMCP tools/call on loopback vs raw DynamoDB call (same dynalite), ${iterations} sequential calls each`);
-  for (const [label, tool, raw] of rows) {
-    const r = tool.p50 / raw.p50;
-    console.log(
-      `  ${label}: tool p50 ${ms(tool.p50)} p99 ${ms(tool.p99)} | raw p50 ${ms(raw.p50)} p99 ${ms(raw.p99)} | p50 ratio ${ratio(r)} (target ≤ 2x: ${verdict(r <= 2)})`,
-    );
-  }
-
-  // Throughput: real HTTP load from autocannon (10 connections), JSON-RPC tools/call bodies.
   const headers = {
     authorization: `Bearer ${token}`,
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
     "mcp-protocol-version": "2025-06-18",
   };
+  const rawRead = () => dynamo.db.send(new GetCommand({ TableName: dynamo.tables.users, Key: { userId: "bench-user" } }));
+  const rawWrite = (i: number) =>
+    dynamo.db.send(new PutCommand({ TableName: dynamo.tables.goals, Item: { userId: "bench-raw", goalId: `g-${i}`, goalType: "fitness", title: "Run", priority: 3, status: "active" } }));
+  const post = (name: string, args: Record<string, unknown>) => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+    return async () => {
+      const response = await fetch(url, { method: "POST", headers, body });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      await response.text();
+    };
+  };
+
+  console.log(`\nMCP tools/call on loopback vs the raw DynamoDB call on the same dynalite, ${iterations} sequential calls each`);
+  for (const [label, name, args, raw] of [
+    ["read  GetUser vs GetItem", "GetUser", {}, rawRead],
+    ["write AddGoal vs PutItem", "AddGoal", { goalType: "fitness", title: "Run 5 km" }, rawWrite],
+  ] as const) {
+    const rawLatency = await measureLatency(iterations, warmup, raw);
+    const viaHttp = await measureLatency(iterations, warmup, post(name, args));
+    const viaClient = await measureLatency(iterations, warmup, () => client.callTool({ name, arguments: args }));
+    console.log(`  ${label}:`);
+    console.log(`    raw DynamoDB call        p50 ${ms(rawLatency.p50)} p99 ${ms(rawLatency.p99)}`);
+    console.log(
+      `    HTTP POST tools/call     p50 ${ms(viaHttp.p50)} p99 ${ms(viaHttp.p99)} | p50 ${ratio(viaHttp.p50 / rawLatency.p50)} raw (target ≤ 2x: ${verdict(viaHttp.p50 / rawLatency.p50 <= 2)})`,
+    );
+    console.log(`    MCP SDK Client.callTool  p50 ${ms(viaClient.p50)} p99 ${ms(viaClient.p99)} | p50 ${ratio(viaClient.p50 / rawLatency.p50)} raw (client-side work included)`);
+  }
+
+  // Throughput: real HTTP load from autocannon (10 connections), JSON-RPC tools/call bodies.
   for (const [label, name, args] of [
     ["read  GetUser", "GetUser", {}],
     ["write AddGoal", "AddGoal", { goalType: "fitness", title: "Run" }],

@@ -46,9 +46,11 @@ export function createManagerApp(props: ManagerAppProps): Express {
     try {
       const body = Buffer.isBuffer(req.body) ? req.body.toString("utf8") : undefined;
       const response = await handler(toWebRequest(req), { requestId: req.get("x-request-id") ?? randomUUID(), body });
-      res.status(response.status);
+      // Written with node's own API: express's res.send adds ETag hashing and content checks.
+      const text = await response.text();
       response.headers.forEach((value, key) => res.setHeader(key, value));
-      res.send(Buffer.from(await response.arrayBuffer()));
+      res.setHeader("content-length", Buffer.byteLength(text));
+      res.writeHead(response.status).end(text);
     } catch (error) {
       next(error);
     }
@@ -57,10 +59,9 @@ export function createManagerApp(props: ManagerAppProps): Express {
 }
 
 function toWebRequest(req: ExpressRequest): Request {
-  const headers = new Headers();
+  const headers: [string, string][] = [];
   for (const [key, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    if (value !== undefined) headers.push([key, Array.isArray(value) ? value.join(", ") : value]);
   }
   const url = `http://${req.get("host") ?? "localhost"}${req.originalUrl}`;
   // The body travels as text beside the Request (see McpRequestOptions.body).
