@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callError, callOk, startManager, type ManagerHarness } from "../support/manager";
+import { undescribed } from "../support/schema";
 
 interface ProgressLog {
   date: string;
@@ -499,17 +500,3 @@ describe("tool listing", () => {
     }
   });
 });
-
-/** Paths of properties (at any depth, including array items' fields) without a description. */
-function undescribed(schema: unknown, path = ""): string[] {
-  if (!schema || typeof schema !== "object") return [];
-  const node = schema as { properties?: Record<string, { description?: string }>; items?: unknown; anyOf?: unknown[] };
-  const missing: string[] = [];
-  for (const [name, property] of Object.entries(node.properties ?? {})) {
-    if (!property.description) missing.push(`${path}${name}`);
-    missing.push(...undescribed(property, `${path}${name}.`));
-  }
-  missing.push(...undescribed(node.items, `${path}[].`));
-  for (const option of node.anyOf ?? []) missing.push(...undescribed(option, path));
-  return missing;
-}
