@@ -15,6 +15,11 @@
  * | HEALTHMATE_LOG_RETENTION_DAYS    | CloudWatch Logs retention (a value CloudWatch accepts)     | 365 in stage/prod, 30 else   |
  * | HEALTHMATE_ALARM_EMAIL           | e-mail address subscribed to the alarm topic               | - no subscription            |
  * | HEALTHMATE_AUTH_DOMAIN_SUFFIX    | suffix of the hosted-UI domain `healthmate-<env>-<suffix>` | - the AWS account id         |
+ * | HEALTHMATE_ORIGIN_SECRET         | secret CloudFront sends to the colour function URLs;       | required outside local       |
+ * |                                  | `new,old` during a rotation (the first is sent)            |                              |
+ * | HEALTHMATE_RELEASE_EMAIL         | e-mail address subscribed to the release topic             | HEALTHMATE_ALARM_EMAIL       |
+ * | HEALTHMATE_UI_DOMAINS            | comma-separated domain names of the UI distribution        | - the *.cloudfront.net name  |
+ * | HEALTHMATE_UI_CERTIFICATE_ARN    | ACM certificate (us-east-1) for those domains              | - required with the domains  |
  */
 
 /** Deployment environments; resource names end with the environment (`healthmate-goals-prod`). */
@@ -67,6 +72,29 @@ export interface HealthmateConfig {
    * @default - the AWS account id (unique per account and region)
    */
   readonly authDomainSuffix?: string;
+  /**
+   * Secrets the colour function URLs accept in the origin-secret header; CloudFront sends the
+   * first. Two values only while rotating (docs: README "Release infrastructure on AWS").
+   * @default - none: allowed only in `local`, where nothing is deployed behind CloudFront
+   */
+  readonly originSecrets?: readonly string[];
+  /**
+   * Address subscribed to the release notification topic.
+   * @default - alarmEmail, else no subscription
+   */
+  readonly releaseEmail?: string;
+  /**
+   * Custom domain names of the UI distribution with their ACM certificate; only with a certificate
+   * does CloudFront enforce TLS 1.2 (the default *.cloudfront.net certificate allows TLS 1.0).
+   * @default - the distribution's own *.cloudfront.net name and certificate
+   */
+  readonly uiDomain?: UiDomainConfig;
+}
+
+/** The UI distribution's own domain names and the ACM certificate (in us-east-1) that covers them. */
+export interface UiDomainConfig {
+  readonly names: readonly string[];
+  readonly certificateArn: string;
 }
 
 export const DEFAULT_REGION = "us-west-2";
@@ -87,6 +115,10 @@ export const CONFIG_ENV = {
   logRetentionDays: "HEALTHMATE_LOG_RETENTION_DAYS",
   alarmEmail: "HEALTHMATE_ALARM_EMAIL",
   authDomainSuffix: "HEALTHMATE_AUTH_DOMAIN_SUFFIX",
+  originSecret: "HEALTHMATE_ORIGIN_SECRET",
+  releaseEmail: "HEALTHMATE_RELEASE_EMAIL",
+  uiDomains: "HEALTHMATE_UI_DOMAINS",
+  uiCertificateArn: "HEALTHMATE_UI_CERTIFICATE_ARN",
 } as const;
 
 /** Thrown for a configuration value that cannot be used; the message names the value and what is allowed. */
@@ -105,6 +137,11 @@ const KEY_PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()/-]{1,200}$/;
 const DOMAIN_SUFFIX_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+// Header-safe and long enough to be unguessable: `openssl rand -hex 32` gives 64 characters.
+const ORIGIN_SECRET_PATTERN = /^[A-Za-z0-9_+/=.-]{32,256}$/;
+const DOMAIN_NAME_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// CloudFront only uses certificates from ACM in us-east-1.
+const CLOUDFRONT_CERTIFICATE_PATTERN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
 /** Validates the environment variables listed above and returns the typed configuration. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): HealthmateConfig {
@@ -155,7 +192,65 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
     throw new ConfigError(`${CONFIG_ENV.authDomainSuffix} must not contain 'aws', 'amazon' or 'cognito' (Cognito reserves them), got '${authDomainSuffix}'`);
   }
 
-  return { environment, region, remoteState, callbackUrls, logoutUrls, logRetentionDays, alarmEmail, authDomainSuffix };
+  const originSecrets = parseOriginSecrets(environment, value(CONFIG_ENV.originSecret));
+
+  const releaseEmail = value(CONFIG_ENV.releaseEmail);
+  if (releaseEmail !== undefined && (!EMAIL_PATTERN.test(releaseEmail) || releaseEmail.length > 254)) {
+    throw new ConfigError(`${CONFIG_ENV.releaseEmail} must be an e-mail address, got '${releaseEmail}'`);
+  }
+
+  const uiDomain = parseUiDomain(value(CONFIG_ENV.uiDomains), value(CONFIG_ENV.uiCertificateArn));
+
+  return {
+    environment,
+    region,
+    remoteState,
+    callbackUrls,
+    logoutUrls,
+    logRetentionDays,
+    alarmEmail,
+    authDomainSuffix,
+    originSecrets,
+    releaseEmail: releaseEmail ?? alarmEmail,
+    uiDomain,
+  };
+}
+
+/** Required outside `local`: without it the colour function URLs would be open to anyone. */
+function parseOriginSecrets(environment: Environment, raw: string | undefined): readonly string[] | undefined {
+  const name = CONFIG_ENV.originSecret;
+  if (raw === undefined) {
+    if (environment === Environment.LOCAL) return undefined;
+    throw new ConfigError(
+      `${name} is required for ${environment}: CloudFront sends it to the blue/green function URLs and the functions refuse requests without it. Generate one with \`openssl rand -hex 32\` and keep it out of the repository.`,
+    );
+  }
+  const secrets = raw.split(",").map((part) => part.trim());
+  if (secrets.length > 2 || secrets.some((secret) => !ORIGIN_SECRET_PATTERN.test(secret))) {
+    throw new ConfigError(
+      `${name} must be one secret, or 'new,old' while rotating, each 32-256 characters of letters, digits and _+/=.- (got ${secrets.length} value(s) of length ${secrets.map((secret) => secret.length).join(", ")})`,
+    );
+  }
+  return secrets;
+}
+
+function parseUiDomain(rawNames: string | undefined, certificateArn: string | undefined): UiDomainConfig | undefined {
+  if (rawNames === undefined && certificateArn === undefined) return undefined;
+  if (rawNames === undefined || certificateArn === undefined) {
+    throw new ConfigError(`${CONFIG_ENV.uiDomains} and ${CONFIG_ENV.uiCertificateArn} go together: set both (a custom domain needs its certificate) or neither`);
+  }
+  const names = rawNames
+    .split(",")
+    .map((part) => part.trim().toLowerCase())
+    .filter(Boolean);
+  for (const domain of names) {
+    if (!DOMAIN_NAME_PATTERN.test(domain)) throw new ConfigError(`${CONFIG_ENV.uiDomains} must list domain names such as app.example.com, got '${domain}'`);
+  }
+  if (names.length === 0) throw new ConfigError(`${CONFIG_ENV.uiDomains} must list at least one domain name, got '${rawNames}'`);
+  if (!CLOUDFRONT_CERTIFICATE_PATTERN.test(certificateArn)) {
+    throw new ConfigError(`${CONFIG_ENV.uiCertificateArn} must be an ACM certificate ARN in us-east-1 (CloudFront uses no other region), got '${certificateArn}'`);
+  }
+  return { names, certificateArn };
 }
 
 export function defaultLogRetentionDays(environment: Environment): number {

@@ -36,6 +36,17 @@ export interface FunctionUrlEndpointProps {
    */
   readonly functionVersion?: string;
   /**
+   * Other published versions the alias sends a share of invocations to, as version → weight
+   * (0 < weight ≤ 1): Lambda's weighted alias routing (`routing_config`).
+   * @default - none: every invocation runs functionVersion
+   */
+  readonly additionalVersionWeights?: Readonly<Record<string, number>>;
+  /**
+   * Alias description.
+   * @default "What <alias> callers reach"
+   */
+  readonly description?: string;
+  /**
    * Whole responses, or streamed ones (the coach streams).
    * @default InvokeMode.BUFFERED
    */
@@ -57,12 +68,18 @@ export class FunctionUrlEndpoint extends Construct {
     super(scope, id);
     const aliasName = props.aliasName ?? "live";
     this.validateAliasName(aliasName);
+    const functionVersion = props.functionVersion ?? props.function.version;
+    const weights = props.additionalVersionWeights ?? {};
+    this.validateWeights(weights, functionVersion);
 
     this.alias = new LambdaAlias(this, "alias", {
       name: aliasName,
       functionName: props.function.functionName,
-      functionVersion: props.functionVersion ?? props.function.version,
-      description: `What ${aliasName} callers reach`,
+      functionVersion,
+      description: props.description ?? `What ${aliasName} callers reach`,
+      // Absent, not empty, at no weight: the provider then sends an empty routing configuration,
+      // which clears the weights (and waits until Lambda reports them cleared).
+      routingConfig: Object.keys(weights).length > 0 ? { additionalVersionWeights: { ...weights } } : undefined,
     });
 
     this.functionUrl = new LambdaFunctionUrl(this, "url", {
@@ -88,6 +105,17 @@ export class FunctionUrlEndpoint extends Construct {
         dependsOn: [this.functionUrl],
       });
       invoke.addOverride("invoked_via_function_url", true);
+    }
+  }
+
+  private validateWeights(weights: Readonly<Record<string, number>>, functionVersion: string): void {
+    const entries = Object.entries(weights);
+    // Lambda routes an alias to at most two versions: its own and one more.
+    if (entries.length > 1) throw new Error(`FunctionUrlEndpoint: additionalVersionWeights may name one version, got ${entries.map(([version]) => version).join(", ")}`);
+    for (const [version, weight] of entries) {
+      if (!/^[0-9]+$/.test(version)) throw new Error(`FunctionUrlEndpoint: additionalVersionWeights keys must be published version numbers, got '${version}'`);
+      if (version === functionVersion) throw new Error(`FunctionUrlEndpoint: additionalVersionWeights names the alias's own version ${version}; give another version or no weights`);
+      if (!(weight > 0 && weight <= 1)) throw new Error(`FunctionUrlEndpoint: additional version weight must be in (0, 1], got ${weight} for version ${version}`);
     }
   }
 

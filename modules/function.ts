@@ -103,6 +103,8 @@ export class NodeFunction extends Construct implements IGrantable {
   readonly arn: string;
   /** The latest published version number (publish = true). */
   readonly version: string;
+  /** The timeout in seconds (alarms derive their duration threshold from it). */
+  readonly timeoutSeconds: number;
   readonly bundle: Bundle;
   private readonly policy: PolicyDocument;
 
@@ -111,6 +113,7 @@ export class NodeFunction extends Construct implements IGrantable {
     const memorySize = props.memorySize ?? 1024;
     const timeout = props.timeoutSeconds ?? 30;
     this.validateProps(props, memorySize, timeout);
+    this.timeoutSeconds = timeout;
     const sourceMap = props.sourceMap ?? SourceMapMode.EXTERNAL;
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {

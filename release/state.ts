@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { COLOURS, type Colour } from "../modules/release/router/contract";
+import { COLOURS, otherColour, type Colour } from "../modules/release/router/contract";
 
 /**
  * The release state of one environment (ARCHITECTURE §4): which immutable version sits in the
@@ -58,4 +58,21 @@ export type ReleaseState = z.infer<typeof releaseStateSchema>;
 /** The state of an environment nothing was ever staged to: blue stable, weight 0, empty slots. */
 export function initialState(environment: EnvironmentName): ReleaseState {
   return { schemaVersion: 1, environment, revision: 0, stableColour: "blue", canaryWeight: 0, services: {}, history: [] };
+}
+
+/** The colour the canary weight applies to: the one that is not stable. */
+export function candidateColour(state: Pick<ReleaseState, "stableColour">): Colour {
+  return otherColour(state.stableColour);
+}
+
+/** The pointers of a state (what a history entry records as `from` / `to`). */
+export type Pointers = HistoryEntry["from"];
+
+export function pointersOf(state: ReleaseState): Pointers {
+  const services: Record<string, Slots> = {};
+  for (const service of RELEASED_SERVICES) {
+    const slots = state.services[service];
+    if (slots) services[service] = { blue: slots.blue, green: slots.green };
+  }
+  return { stableColour: state.stableColour, canaryWeight: state.canaryWeight, services };
 }

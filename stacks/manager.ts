@@ -2,15 +2,19 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { MANAGER_ENV } from "../app/manager/configKeys";
 import { AwsAccount } from "../modules/account";
-import { FunctionAlarms } from "../modules/alarms";
+import { FunctionAlarms, NotificationTopic } from "../modules/alarms";
 import { HealthmateAuth } from "../modules/auth";
 import { isProtectedEnvironment, physicalName, type Environment, type HealthmateConfig } from "../modules/config";
-import { FunctionUrlAuth, FunctionUrlEndpoint, InvokeMode } from "../modules/endpoint";
+import { InvokeMode, type FunctionUrlEndpoint } from "../modules/endpoint";
 import { StackFoundation } from "../modules/foundation";
 import { NodeFunction } from "../modules/function";
 import { EncryptionKey } from "../modules/key";
+import { LIVE_ALIAS, NOTHING_STAGED, pointersFor, ReleaseAliases } from "../modules/release/aliases";
+import { ORIGIN_GUARD_ENV } from "../modules/release/origin-guard";
+import { ApiService, type Colour } from "../modules/release/router/contract";
 import type { Suppression } from "../modules/rules/index";
 import { HealthTables } from "../modules/tables";
+import type { ReleaseState } from "../release/state";
 
 export interface ManagerStackProps {
   readonly config: HealthmateConfig;
@@ -24,6 +28,12 @@ export interface ManagerStackProps {
    * @default - `<app outdir>/bundles/<function name>`
    */
   readonly stagingDirectory?: string;
+  /**
+   * The environment's release state: which published version each colour alias points at, the
+   * stable colour and the canary weight (main.ts reads it from the state file).
+   * @default - nothing staged: both colours and live on the latest published version
+   */
+  readonly release?: ReleaseState;
 }
 
 /**
@@ -34,7 +44,8 @@ export function managerRuleSuppressions(environment: Environment): Suppression[]
   const suppressions: Suppression[] = [
     {
       ruleId: "CKV_AWS_258",
-      reason: "The MCP endpoint authenticates every request with a Cognito access token (MCP authorization spec); IAM auth would demand SigV4 from MCP clients.",
+      reason:
+        "The MCP endpoint authenticates every request with a Cognito access token (MCP authorization spec); IAM auth would demand SigV4 from MCP clients, and from CloudFront x-amz-content-sha256 on every POST. The blue/green URLs also require CloudFront's origin secret.",
     },
   ];
   if (!isProtectedEnvironment(environment)) {
@@ -58,9 +69,19 @@ export class ManagerStack extends TerraformStack {
   readonly auth: HealthmateAuth;
   readonly tables: HealthTables;
   readonly server: NodeFunction;
+  /** Colour aliases, `live`, their function URLs and the colour alarms. */
+  readonly release: ReleaseAliases;
+  /** The `live` alias's function URL: direct MCP clients. */
   readonly endpoint: FunctionUrlEndpoint;
-  /** `<function url>mcp`: where MCP clients connect. */
+  /** `<live function url>mcp`: where MCP clients connect. */
   readonly mcpEndpoint: string;
+  /**
+   * `<colour function url>mcp` of each colour: a coach of one colour calls the manager of the
+   * same colour (with the origin secret). For the coach stack when it exists.
+   */
+  readonly colourMcpEndpoints: Readonly<Record<Colour, string>>;
+  /** Release notifications: the colour alarms publish here; the release commands may too. */
+  readonly releaseTopic: NotificationTopic;
 
   constructor(scope: Construct, id: string, props: ManagerStackProps) {
     super(scope, id);
@@ -101,20 +122,28 @@ export class ManagerStack extends TerraformStack {
         [MANAGER_ENV.jwksUrl]: this.auth.jwksUrl,
         [MANAGER_ENV.clientIds]: this.auth.clientId,
         [MANAGER_ENV.tables]: JSON.stringify(this.tables.tableNames),
+        // The colour URLs answer only to CloudFront's secret header; `live` stays open to MCP clients.
+        ...(config.originSecrets ? { [ORIGIN_GUARD_ENV.secrets]: config.originSecrets.join(","), [ORIGIN_GUARD_ENV.openAliases]: LIVE_ALIAS } : {}),
       },
     });
     this.tables.grantItemAccess(this.server);
 
-    // Auth NONE on purpose: MCP clients send a Cognito access token (MCP authorization spec), and
-    // the server verifies signature, issuer, token_use, client_id, scope and expiry on every
-    // request (app/manager/http/handler.ts). AWS_IAM would demand SigV4 from every MCP client.
-    this.endpoint = new FunctionUrlEndpoint(this, "endpoint", {
+    this.releaseTopic = new NotificationTopic(this, "release-topic", { name: physicalName("release", env), encryptionKey: dataKey, email: config.releaseEmail });
+    // Function URLs with auth NONE on purpose: MCP clients send a Cognito access token (MCP
+    // authorization spec), and the server verifies signature, issuer, token_use, client_id, scope
+    // and expiry on every request (app/manager/http/handler.ts). AWS_IAM would demand SigV4 from
+    // every MCP client (and from CloudFront a payload hash MCP clients do not send).
+    this.release = new ReleaseAliases(this, "release", {
       function: this.server,
-      auth: FunctionUrlAuth.NONE,
-      aliasName: "live",
+      service: ApiService.Manager,
+      environment: env,
+      ...(props.release ? pointersFor(props.release, ApiService.Manager) : NOTHING_STAGED),
+      notifications: this.releaseTopic,
       invokeMode: InvokeMode.BUFFERED,
     });
+    this.endpoint = this.release.live;
     this.mcpEndpoint = `${this.endpoint.url}${MCP_PATH}`;
+    this.colourMcpEndpoints = { blue: `${this.release.urls.blue}${MCP_PATH}`, green: `${this.release.urls.green}${MCP_PATH}` };
 
     new FunctionAlarms(this, "alarms", { environment: env, function: this.server, encryptionKey: dataKey, email: config.alarmEmail });
 
@@ -126,6 +155,7 @@ export class ManagerStack extends TerraformStack {
     output("McpEndpoint", this.mcpEndpoint, "MCP Streamable HTTP endpoint; send a Cognito access token as Bearer");
     output("ResourceMetadataUrl", `${this.endpoint.url}.well-known/oauth-protected-resource/${MCP_PATH}`, "RFC 9728 protected-resource metadata of the MCP endpoint");
     output("ManagerFunctionName", this.server.functionName, "Lambda function of the MCP server (logs: /aws/lambda/<name>)");
+    output("ReleaseTopicArn", this.releaseTopic.arn, "SNS topic of release notifications (colour alarms publish here)");
     output("TableNames", { ...this.tables.tableNames }, "DynamoDB table of each domain");
   }
 }

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { invokedQualifier, originAllowed, originGuardFromEnv } from "../../modules/release/origin-guard";
+import { Header } from "../../modules/release/router/contract";
 import { JsonLineAuditSink } from "../common/audit";
 import { createAccessTokenVerifier } from "../common/auth/verifier";
 import { jsonLogger } from "../common/log";
@@ -14,7 +16,10 @@ import { documentClient } from "./store/client";
  * lives only in the request (ARCHITECTURE §1: no per-request module globals).
  *
  * The function URL has auth NONE: every MCP request is authenticated here by the Cognito access
- * token (signature, issuer, token_use, client_id, scope, expiry) before any tool runs.
+ * token (signature, issuer, token_use, client_id, scope, expiry) before any tool runs. The blue and
+ * green URLs sit behind CloudFront: with HEALTHMATE_ORIGIN_SECRET set, a request through any alias
+ * but the open ones (`live`) must carry CloudFront's origin-secret header, else 403
+ * (modules/release/origin-guard.ts). Every response names the version that served it.
  */
 
 /** Lambda function URL request (payload format 2.0), the fields used here. */
@@ -43,6 +48,8 @@ export interface FunctionUrlResult {
 /** The part of the Lambda context used here. */
 export interface InvocationContext {
   readonly awsRequestId: string;
+  /** Carries the alias the request came through (`…:function:<name>:<alias>`). */
+  readonly invokedFunctionArn?: string;
 }
 
 const config = managerConfigFromEnv(process.env);
@@ -53,6 +60,9 @@ const deps: ManagerDeps = {
   audit: new JsonLineAuditSink(),
   log,
 };
+const originGuard = originGuardFromEnv(process.env);
+// The published version number ("7"), or "$LATEST".
+const functionVersion = process.env.AWS_LAMBDA_FUNCTION_VERSION;
 const verifier = createAccessTokenVerifier({ issuer: config.issuer, jwksUrl: config.jwksUrl, allowedClientIds: config.allowedClientIds });
 
 function baseUrl(request: Request): string {
@@ -69,6 +79,18 @@ const mcp = createMcpHttpHandler({
 
 export async function handler(event: FunctionUrlEvent, context: InvocationContext): Promise<FunctionUrlResult> {
   const requestId = context.awsRequestId || event.requestContext.requestId || "unknown";
+  const qualifier = invokedQualifier(context.invokedFunctionArn);
+  let result: FunctionUrlResult;
+  if (originAllowed(originGuard, event.headers, qualifier)) {
+    result = await route(event, requestId);
+  } else {
+    log.warn("refused: no valid origin secret", { requestId, qualifier });
+    result = json(403, { error: "forbidden", message: "This endpoint is served only through the Healthmate edge (CloudFront); use the site URL or the live MCP endpoint." }, requestId);
+  }
+  return functionVersion ? { ...result, headers: { ...result.headers, [Header.Version]: functionVersion } } : result;
+}
+
+async function route(event: FunctionUrlEvent, requestId: string): Promise<FunctionUrlResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath || "/";
   try {
@@ -92,7 +114,8 @@ export async function handler(event: FunctionUrlEvent, context: InvocationContex
 export function toRequest(event: FunctionUrlEvent): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers.set(name, value);
+    // The origin secret stops here: nothing behind the entry point needs (or could leak) it.
+    if (value !== undefined && name.toLowerCase() !== Header.OriginSecret) headers.set(name, value);
   }
   if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
   const host = headers.get("host") ?? event.requestContext.domainName ?? "localhost";

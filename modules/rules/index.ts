@@ -1,12 +1,35 @@
+import { CKV_AWS_174, CKV_AWS_34 } from "./cloudfront";
 import { AWS_SOLUTIONS_COG1 } from "./cognito";
 import { CKV_AWS_119, CKV_AWS_28, DYNAMODB_6 } from "./dynamodb";
 import { CKV_AWS_355, CKV_AWS_63 } from "./iam";
 import { CKV_AWS_258, CKV_AWS_50 } from "./lambda";
 import { CKV_AWS_158, CKV_AWS_338, CKV_AWS_66 } from "./logs";
+import { CKV2_AWS_6, CKV_AWS_21, CKV_AWS_53, CKV_AWS_54, CKV_AWS_55, CKV_AWS_56, S3_5 } from "./s3";
 import type { Finding, Rule, SynthesizedStack } from "./types";
 
 export type { Finding, Rule, SynthesizedStack } from "./types";
-export { AWS_SOLUTIONS_COG1, CKV_AWS_119, CKV_AWS_158, CKV_AWS_258, CKV_AWS_28, CKV_AWS_338, CKV_AWS_355, CKV_AWS_50, CKV_AWS_63, CKV_AWS_66, DYNAMODB_6 };
+export {
+  AWS_SOLUTIONS_COG1,
+  CKV2_AWS_6,
+  CKV_AWS_119,
+  CKV_AWS_158,
+  CKV_AWS_174,
+  CKV_AWS_21,
+  CKV_AWS_258,
+  CKV_AWS_28,
+  CKV_AWS_338,
+  CKV_AWS_34,
+  CKV_AWS_355,
+  CKV_AWS_50,
+  CKV_AWS_53,
+  CKV_AWS_54,
+  CKV_AWS_55,
+  CKV_AWS_56,
+  CKV_AWS_63,
+  CKV_AWS_66,
+  DYNAMODB_6,
+  S3_5,
+};
 
 /** Every rule, by upstream ID. */
 export const ALL_RULES: readonly Rule[] = [
@@ -21,6 +44,15 @@ export const ALL_RULES: readonly Rule[] = [
   CKV_AWS_355,
   CKV_AWS_63,
   AWS_SOLUTIONS_COG1,
+  CKV_AWS_53,
+  CKV_AWS_54,
+  CKV_AWS_55,
+  CKV_AWS_56,
+  CKV2_AWS_6,
+  CKV_AWS_21,
+  S3_5,
+  CKV_AWS_174,
+  CKV_AWS_34,
 ];
 
 /** A rule deliberately not applied, with the reason on record. */

@@ -6,6 +6,9 @@ import { loadConfig } from "../../modules/config";
 import { defineStacks, STACK_IDS } from "../../stacks/app";
 import { Template, type Props } from "../support/template";
 
+/** Outside `local` the configuration needs the origin secret CloudFront sends to the colour URLs. */
+const ORIGIN_SECRET = "test-origin-secret-0123456789abcdef0123456789";
+
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -14,7 +17,7 @@ function synthApp(env: Record<string, string> = {}): string {
   const outdir = mkdtempSync(path.join(tmpdir(), "healthmate-app-"));
   outdirs.push(outdir);
   const app = new App({ outdir });
-  defineStacks(app, loadConfig(env));
+  defineStacks(app, loadConfig({ HEALTHMATE_ORIGIN_SECRET: ORIGIN_SECRET, ...env }));
   app.synth();
   return outdir;
 }
@@ -46,12 +49,15 @@ describe("the app (main.ts)", () => {
     const crossOutputs = Object.entries(manager.outputs()).filter(([name]) => name.startsWith("cross-stack-output-"));
     const outputFor = (reference: string) => crossOutputs.find(([, output]) => output.value === reference)?.[0];
 
-    const functionUrl = outputFor(manager.ref("aws_lambda_function_url", {}, "function_url"));
+    const urlOf = (alias: string) => manager.ref("aws_lambda_function_url", { qualifier: manager.ref("aws_lambda_alias", { name: alias }, "name") }, "function_url");
+    const functionUrl = outputFor(urlOf("live"));
     const clientId = outputFor(manager.ref("aws_cognito_user_pool_client", {}, "id"));
     const poolEndpoint = outputFor(manager.ref("aws_cognito_user_pool", {}, "endpoint"));
     const poolId = outputFor(manager.ref("aws_cognito_user_pool", {}, "id"));
     const domain = outputFor(manager.ref("aws_cognito_user_pool_domain", {}, "domain"));
-    for (const output of [functionUrl, clientId, poolEndpoint, poolId, domain]) expect(output).toBeDefined();
+    const blueUrl = outputFor(urlOf("blue"));
+    const greenUrl = outputFor(urlOf("green"));
+    for (const output of [functionUrl, clientId, poolEndpoint, poolId, domain, blueUrl, greenUrl]) expect(output).toBeDefined();
 
     const remote = (name: string) => `\${data.terraform_remote_state.cross-stack-reference-input-manager.outputs.${name}}`;
     const coach = Template.fromSynthesizedApp(outdir, "coach");
@@ -73,12 +79,19 @@ describe("the app (main.ts)", () => {
       user_pool_domain: `${remote(domain as string)}.auth.us-west-2.amazoncognito.com`,
       issuer_url: `https://${remote(poolEndpoint as string)}`,
     });
+    // The edge's origins are the manager's colour URLs, read the same way.
+    const origins = ui.onlyResource("aws_cloudfront_distribution").origin as Props[];
+    expect(origins.map((origin) => [origin.origin_id, origin.domain_name])).toEqual([
+      ["ui", expect.stringContaining("aws_s3_bucket.")],
+      ["manager-blue", `\${trimsuffix(trimprefix(${remote(blueUrl as string).slice(2, -1)}, "https://"), "/")}`],
+      ["manager-green", `\${trimsuffix(trimprefix(${remote(greenUrl as string).slice(2, -1)}, "https://"), "/")}`],
+    ]);
   });
 
-  test("coach and ui hold only their provider besides the inputs", () => {
-    for (const name of ["coach", "ui"]) {
+  test("coach holds only its provider besides the inputs; every stack has its provider and tags", () => {
+    expect(Template.fromSynthesizedApp(outdir, "coach").json.resource).toBeUndefined();
+    for (const name of STACK_IDS) {
       const stack = Template.fromSynthesizedApp(outdir, name);
-      expect(stack.json.resource).toBeUndefined();
       expect(stack.json.provider?.aws?.[0]).toMatchObject({ region: "us-west-2", default_tags: [{ tags: { Project: "healthmate", Environment: "dev", Stack: name } }] });
     }
   });

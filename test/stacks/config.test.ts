@@ -1,8 +1,11 @@
 import { ConfigError, Environment, loadConfig, physicalName } from "../../modules/config";
 
+const SECRET = "test-origin-secret-0123456789abcdef0123456789";
+const OLD_SECRET = "previous-origin-secret-0123456789abcdef01234";
+
 describe("loadConfig", () => {
   test("defaults: dev in us-west-2, local state, localhost redirect URLs, 30-day logs", () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({ HEALTHMATE_ORIGIN_SECRET: SECRET })).toEqual({
       environment: Environment.DEV,
       region: "us-west-2",
       remoteState: undefined,
@@ -11,6 +14,9 @@ describe("loadConfig", () => {
       logRetentionDays: 30,
       alarmEmail: undefined,
       authDomainSuffix: undefined,
+      originSecrets: [SECRET],
+      releaseEmail: undefined,
+      uiDomain: undefined,
     });
   });
 
@@ -26,6 +32,10 @@ describe("loadConfig", () => {
       HEALTHMATE_LOG_RETENTION_DAYS: "731",
       HEALTHMATE_ALARM_EMAIL: "ops@example.com",
       HEALTHMATE_AUTH_DOMAIN_SUFFIX: "acme-1",
+      HEALTHMATE_ORIGIN_SECRET: `${SECRET}, ${OLD_SECRET}`,
+      HEALTHMATE_RELEASE_EMAIL: "releases@example.com",
+      HEALTHMATE_UI_DOMAINS: "App.Example.com, www.example.com",
+      HEALTHMATE_UI_CERTIFICATE_ARN: "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     });
     expect(config).toEqual({
       environment: Environment.PROD,
@@ -36,15 +46,31 @@ describe("loadConfig", () => {
       logRetentionDays: 731,
       alarmEmail: "ops@example.com",
       authDomainSuffix: "acme-1",
+      originSecrets: [SECRET, OLD_SECRET],
+      releaseEmail: "releases@example.com",
+      uiDomain: { names: ["app.example.com", "www.example.com"], certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" },
     });
   });
 
+  test("the origin secret is optional in local only; release mail follows the alarm address", () => {
+    expect(loadConfig({ HEALTHMATE_ENV: "local" }).originSecrets).toBeUndefined();
+    expect(loadConfig({ HEALTHMATE_ORIGIN_SECRET: SECRET, HEALTHMATE_ALARM_EMAIL: "ops@example.com" }).releaseEmail).toBe("ops@example.com");
+  });
+
   test("stage and prod keep logs a year by default; the state region follows AWS_REGION", () => {
-    expect(loadConfig({ HEALTHMATE_ENV: "stage" }).logRetentionDays).toBe(365);
-    expect(loadConfig({ AWS_REGION: "ap-northeast-1", HEALTHMATE_STATE_BUCKET: "b-state" }).remoteState).toEqual({ bucket: "b-state", keyPrefix: "healthmate", region: "ap-northeast-1" });
+    expect(loadConfig({ HEALTHMATE_ENV: "stage", HEALTHMATE_ORIGIN_SECRET: SECRET }).logRetentionDays).toBe(365);
+    expect(loadConfig({ AWS_REGION: "ap-northeast-1", HEALTHMATE_STATE_BUCKET: "b-state", HEALTHMATE_ORIGIN_SECRET: SECRET }).remoteState).toEqual({ bucket: "b-state", keyPrefix: "healthmate", region: "ap-northeast-1" });
   });
 
   test.each([
+    [{ HEALTHMATE_ORIGIN_SECRET: "" }, "HEALTHMATE_ORIGIN_SECRET is required for dev: CloudFront sends it to the blue/green function URLs"],
+    [{ HEALTHMATE_ENV: "prod", HEALTHMATE_ORIGIN_SECRET: "short" }, "HEALTHMATE_ORIGIN_SECRET must be one secret, or 'new,old' while rotating, each 32-256 characters of letters, digits and _+/=.- (got 1 value(s) of length 5)"],
+    [{ HEALTHMATE_ORIGIN_SECRET: `${SECRET},${OLD_SECRET},${SECRET}` }, "(got 3 value(s)"],
+    [{ HEALTHMATE_ORIGIN_SECRET: `${SECRET} with spaces` }, "each 32-256 characters"],
+    [{ HEALTHMATE_RELEASE_EMAIL: "releases" }, "HEALTHMATE_RELEASE_EMAIL must be an e-mail address, got 'releases'"],
+    [{ HEALTHMATE_UI_DOMAINS: "app.example.com" }, "HEALTHMATE_UI_DOMAINS and HEALTHMATE_UI_CERTIFICATE_ARN go together"],
+    [{ HEALTHMATE_UI_DOMAINS: "app_example", HEALTHMATE_UI_CERTIFICATE_ARN: "arn:aws:acm:us-east-1:123456789012:certificate/abc" }, "HEALTHMATE_UI_DOMAINS must list domain names such as app.example.com, got 'app_example'"],
+    [{ HEALTHMATE_UI_DOMAINS: "app.example.com", HEALTHMATE_UI_CERTIFICATE_ARN: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" }, "must be an ACM certificate ARN in us-east-1 (CloudFront uses no other region)"],
     [{ HEALTHMATE_ENV: "qa" }, "HEALTHMATE_ENV must be one of local, dev, stage, prod, got 'qa'"],
     [{ AWS_REGION: "mars-1" }, "AWS_REGION must be an AWS region such as us-west-2, got 'mars-1'"],
     [{ HEALTHMATE_STATE_BUCKET: "Bad_Bucket" }, "HEALTHMATE_STATE_BUCKET must be an S3 bucket name (3-63 lowercase letters, digits, '.' or '-'), got 'Bad_Bucket'"],
@@ -58,12 +84,23 @@ describe("loadConfig", () => {
     [{ HEALTHMATE_AUTH_DOMAIN_SUFFIX: "Acme" }, "HEALTHMATE_AUTH_DOMAIN_SUFFIX must be 1-32 lowercase letters, digits or inner hyphens, got 'Acme'"],
     [{ HEALTHMATE_AUTH_DOMAIN_SUFFIX: "myaws" }, "must not contain 'aws', 'amazon' or 'cognito'"],
   ])("%j is refused: %s", (env, message) => {
-    expect(() => loadConfig(env)).toThrow(ConfigError);
-    expect(() => loadConfig(env)).toThrow(message);
+    const withSecret = { HEALTHMATE_ORIGIN_SECRET: SECRET, ...env };
+    expect(() => loadConfig(withSecret)).toThrow(ConfigError);
+    expect(() => loadConfig(withSecret)).toThrow(message);
+  });
+
+  test("a refused secret is never echoed", () => {
+    const secret = "s".repeat(20);
+    expect(() => loadConfig({ HEALTHMATE_ORIGIN_SECRET: secret })).toThrow(/length 20\)$/);
+    try {
+      loadConfig({ HEALTHMATE_ORIGIN_SECRET: secret });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(secret);
+    }
   });
 
   test("blank values count as unset", () => {
-    expect(loadConfig({ HEALTHMATE_ENV: " ", HEALTHMATE_STATE_BUCKET: "" }).environment).toBe(Environment.DEV);
+    expect(loadConfig({ HEALTHMATE_ENV: " ", HEALTHMATE_STATE_BUCKET: "", HEALTHMATE_ORIGIN_SECRET: SECRET }).environment).toBe(Environment.DEV);
   });
 
   test("physical names carry the environment as suffix", () => {

@@ -16,11 +16,14 @@ import { Template, testApp, type Props } from "../support/template";
 
 Testing.setupJest();
 
+/** Configuration outside `local` needs the origin secret CloudFront sends to the colour URLs. */
+const ORIGIN_SECRET = "test-origin-secret-0123456789abcdef0123456789";
+
 const apps: { cleanup(): void }[] = [];
 function synthManager(env: Record<string, string> = {}): { synth: string; template: Template; stack: ManagerStack } {
   const test = testApp();
   apps.push(test);
-  const stack = new ManagerStack(test.app, "manager", { config: loadConfig(env) });
+  const stack = new ManagerStack(test.app, "manager", { config: loadConfig({ HEALTHMATE_ORIGIN_SECRET: ORIGIN_SECRET, ...env }) });
   const synth = Testing.synth(stack);
   return { synth, template: Template.fromJson(synth), stack };
 }
@@ -157,6 +160,12 @@ describe("manager Lambda", () => {
     for (const key of TABLE_KEYS) {
       expect(tables[key]).toBe(prod.template.ref("aws_dynamodb_table", { name: tableNamesFor("prod")[key] }, "name"));
     }
+    // The colour URLs require CloudFront's origin secret; `live` stays open to MCP clients.
+    expect(variables.HEALTHMATE_ORIGIN_SECRET).toBe(ORIGIN_SECRET);
+    expect(variables.HEALTHMATE_ORIGIN_OPEN_ALIASES).toBe("live");
+    // `local` may go without a secret (blank counts as unset): then nothing is checked.
+    const local = synthManager({ HEALTHMATE_ENV: "local", HEALTHMATE_ORIGIN_SECRET: "" });
+    expect(local.template.onlyResource("aws_lambda_function").environment).not.toHaveProperty("variables.HEALTHMATE_ORIGIN_SECRET");
   });
 
   test("log group /aws/lambda/<name>: retention from configuration, encrypted with the key", () => {
@@ -212,44 +221,51 @@ describe("manager role", () => {
   });
 });
 
-describe("HTTPS endpoint", () => {
-  test("alias 'live' on the published version; a BUFFERED function URL with auth NONE on it", () => {
+describe("HTTPS endpoints", () => {
+  test("aliases live, blue and green on the published version (nothing staged); a BUFFERED function URL with auth NONE on each", () => {
     const fn = prod.template.resourceName("aws_lambda_function");
-    expect(prod.template.onlyResource("aws_lambda_alias")).toMatchObject({ name: "live", function_version: `\${aws_lambda_function.${fn}.version}`, function_name: `\${aws_lambda_function.${fn}.function_name}` });
-    expect(prod.synth).toHaveResourceWithProperties(LambdaFunctionUrl, {
-      authorization_type: "NONE",
-      invoke_mode: "BUFFERED",
-      qualifier: prod.template.ref("aws_lambda_alias", {}, "name"),
-    });
+    const aliases = Object.values(prod.template.resourcesOfType("aws_lambda_alias"));
+    expect(aliases.map((alias) => alias.name).sort()).toEqual(["blue", "green", "live"]);
+    for (const alias of aliases) {
+      expect(alias).toMatchObject({ function_version: `\${aws_lambda_function.${fn}.version}`, function_name: `\${aws_lambda_function.${fn}.function_name}` });
+      expect(alias.routing_config).toBeUndefined();
+    }
+    for (const name of ["live", "blue", "green"]) {
+      expect(prod.synth).toHaveResourceWithProperties(LambdaFunctionUrl, {
+        authorization_type: "NONE",
+        invoke_mode: "BUFFERED",
+        qualifier: prod.template.ref("aws_lambda_alias", { name }, "name"),
+      });
+    }
   });
 
-  test("public invoke is limited to function-URL invocations of the alias", () => {
-    expect(prod.template.onlyResource("aws_lambda_permission")).toMatchObject({
-      action: "lambda:InvokeFunction",
-      principal: "*",
-      invoked_via_function_url: true,
-      qualifier: prod.template.ref("aws_lambda_alias", {}, "name"),
-    });
+  test("public invoke is limited to function-URL invocations of each alias", () => {
+    const permissions = prod.template.findResources("aws_lambda_permission", { action: "lambda:InvokeFunction", principal: "*", invoked_via_function_url: true });
+    expect(permissions.map((permission) => permission.qualifier).sort()).toEqual(["blue", "green", "live"].map((name) => prod.template.ref("aws_lambda_alias", { name }, "name")).sort());
+    expect(prod.template.resourceCount("aws_lambda_permission")).toBe(3);
     expect(prod.template.json.terraform?.required_providers).toEqual({ aws: { source: "aws", version: ">= 6.29.0, < 7.0.0" } });
   });
 });
 
 describe("alarms", () => {
-  test("errors and throttles alarms publish to an encrypted topic; the configured address subscribes", () => {
-    const topic = prod.template.onlyResource("aws_sns_topic");
-    expect(topic).toMatchObject({ name: "healthmate-alarms-prod", kms_master_key_id: prod.template.ref("aws_kms_key", {}, "arn") });
-    expect(prod.template.onlyResource("aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "ops@example.com" });
+  test("function errors and throttles alarms publish to an encrypted topic; the configured address subscribes", () => {
+    const topic = prod.template.findResources("aws_sns_topic", { name: "healthmate-alarms-prod" });
+    expect(topic).toEqual([expect.objectContaining({ kms_master_key_id: prod.template.ref("aws_kms_key", {}, "arn") })]);
+    const topicArn = prod.template.ref("aws_sns_topic", { name: "healthmate-alarms-prod" }, "arn");
+    expect(prod.template.findResources("aws_sns_topic_subscription", { topic_arn: topicArn })).toEqual([expect.objectContaining({ protocol: "email", endpoint: "ops@example.com" })]);
     expect(dev.template.resourceCount("aws_sns_topic_subscription")).toBe(0);
-    const alarms = Object.values(prod.template.resourcesOfType("aws_cloudwatch_metric_alarm"));
-    expect(alarms.map((alarm) => alarm.metric_name).sort()).toEqual(["Errors", "Throttles"]);
-    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([prod.template.ref("aws_sns_topic", {}, "arn")]);
+    // The whole function (no alias dimension); the colour aliases' alarms are in test/stacks/release.test.ts.
+    const functionName = prod.template.ref("aws_lambda_function", {}, "function_name");
+    const alarms = prod.template.findResources("aws_cloudwatch_metric_alarm").filter((alarm) => !("Resource" in (alarm.dimensions as Props)));
+    expect(alarms.map((alarm) => alarm.alarm_name).sort()).toEqual([`${functionName}-errors`, `${functionName}-throttles`]);
+    for (const alarm of alarms) expect(alarm.alarm_actions).toEqual([topicArn]);
   });
 });
 
 describe("outputs", () => {
   test("identity, endpoint and table names for people and the other stacks", () => {
     const template = prod.template;
-    const url = template.ref("aws_lambda_function_url", {}, "function_url");
+    const url = template.ref("aws_lambda_function_url", { qualifier: template.ref("aws_lambda_alias", { name: "live" }, "name") }, "function_url");
     expect(template.output("UserPoolId").value).toBe(template.ref("aws_cognito_user_pool", {}, "id"));
     expect(template.output("UserPoolClientId").value).toBe(template.ref("aws_cognito_user_pool_client", {}, "id"));
     expect(template.output("UserPoolDomain").value).toBe(`${template.ref("aws_cognito_user_pool_domain", {}, "domain")}.auth.us-west-2.amazoncognito.com`);
@@ -257,6 +273,7 @@ describe("outputs", () => {
     expect(template.output("McpEndpoint").value).toBe(`${url}mcp`);
     expect(template.output("ResourceMetadataUrl").value).toBe(`${url}.well-known/oauth-protected-resource/mcp`);
     expect(Object.keys(template.output("TableNames").value as Props).sort()).toEqual([...TABLE_KEYS].sort());
+    expect(template.output("ReleaseTopicArn").value).toBe(template.ref("aws_sns_topic", { name: "healthmate-release-prod" }, "arn"));
   });
 
   test("the environment suffix is on every name", () => {
