@@ -17,6 +17,10 @@ export interface LocalPaths {
   readonly dynamodbDir: string;
   /** The OpenID provider's signing keys, cookie keys and accounts. */
   readonly oidcDir: string;
+  /** Immutable local releases: `<releasesDir>/<version>/{manager,ui}/` (app/local/releases.ts). */
+  readonly releasesDir: string;
+  /** The `local` environment's release state (release/state.ts), written by the release commands. */
+  readonly releaseStateFile: string;
 }
 
 export function localPaths(home: string = DEFAULT_HOME): LocalPaths {
@@ -26,6 +30,8 @@ export function localPaths(home: string = DEFAULT_HOME): LocalPaths {
     runtimeFile: join(root, "runtime.json"),
     dynamodbDir: join(root, "dynamodb"),
     oidcDir: join(root, "oidc"),
+    releasesDir: join(root, "releases"),
+    releaseStateFile: join(root, "release", "state", "local.json"),
   };
 }
 

@@ -21,6 +21,18 @@ export const runtimeInfoSchema = z.object({
   dynamodbEndpoint: z.url(),
   clientIds: z.object({ ui: z.string(), cli: z.string() }),
   tables: z.object(Object.fromEntries(TABLE_KEYS.map((key) => [key, z.string()]))),
+  /** The local edge: the release router in front of the colours (UI at `/`, MCP at `/mcp`). */
+  edgeUrl: z.url(),
+  /** One function host per staged version a blue or green slot references. */
+  colourHosts: z.array(
+    z.object({
+      service: z.string(),
+      version: z.string(),
+      colours: z.array(z.enum(["blue", "green"])),
+      url: z.url(),
+      pid: z.number().int().positive(),
+    }),
+  ),
 });
 export type RuntimeInfo = z.infer<typeof runtimeInfoSchema>;
 

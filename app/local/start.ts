@@ -1,11 +1,14 @@
 /**
  * `npm start`: the local runtime in the foreground (dynalite, the local OpenID provider, the
- * manager). The only place that reads the environment for it; everything else is in runtime.ts.
+ * manager from the current source, a function host per staged version and the local edge in
+ * front of them). The only place that reads the environment for it; everything else is in
+ * runtime.ts.
  *
  *   HEALTHMATE_HOME            data directory                          (default .healthmate)
  *   HEALTHMATE_DYNAMODB_PORT   dynalite                                (default 4100)
  *   HEALTHMATE_OIDC_PORT       OpenID provider                         (default 4101)
- *   HEALTHMATE_MANAGER_PORT    HealthManager MCP server                (default 4102)
+ *   HEALTHMATE_MANAGER_PORT    HealthManager MCP server, current source (default 4102)
+ *   HEALTHMATE_EDGE_PORT       local edge: UI + MCP of the released colours (default 4103)
  *   HEALTHMATE_UI_REDIRECT_URIS  comma-separated redirect URIs of the healthmate-ui client
  *   (a port of 0 picks any free port; runtime.json tells which)
  */
@@ -19,6 +22,7 @@ export const LOCAL_ENV = {
   dynamodbPort: "HEALTHMATE_DYNAMODB_PORT",
   oidcPort: "HEALTHMATE_OIDC_PORT",
   managerPort: "HEALTHMATE_MANAGER_PORT",
+  edgePort: "HEALTHMATE_EDGE_PORT",
   uiRedirectUris: "HEALTHMATE_UI_REDIRECT_URIS",
 } as const;
 
@@ -30,6 +34,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       dynamodb: parsePort(env[LOCAL_ENV.dynamodbPort], DEFAULT_PORTS.dynamodb, LOCAL_ENV.dynamodbPort),
       oidc: parsePort(env[LOCAL_ENV.oidcPort], DEFAULT_PORTS.oidc, LOCAL_ENV.oidcPort),
       manager: parsePort(env[LOCAL_ENV.managerPort], DEFAULT_PORTS.manager, LOCAL_ENV.managerPort),
+      edge: parsePort(env[LOCAL_ENV.edgePort], DEFAULT_PORTS.edge, LOCAL_ENV.edgePort),
     };
   } catch (error) {
     return fail((error as Error).message);
@@ -51,11 +56,16 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   }
 
   const { info } = runtime;
+  const colours = info.colourHosts.length
+    ? info.colourHosts.map((host) => `  ${`${host.service} version ${host.version}`.padEnd(27)} ${host.url}   (${host.colours.join(", ") || "no slot"})`)
+    : ["  (no staged version is running; see the log above)"];
   process.stdout.write(
     [
       "",
       "Healthmate local runtime is up",
-      `  MCP server (HealthManager)  ${info.mcpUrl}`,
+      `  edge (released colours)     ${info.edgeUrl}   UI at /, MCP at ${info.edgeUrl}/mcp`,
+      ...colours,
+      `  MCP server (current source) ${info.mcpUrl}`,
       `  OpenID provider (issuer)    ${info.issuer}   (sign-in page, accounts)`,
       `  JWKS                        ${info.jwksUrl}`,
       `  DynamoDB (dynalite)         ${info.dynamodbEndpoint}`,
@@ -63,7 +73,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
       `  runtime file                ${info.home}/runtime.json`,
       "",
       "Get an access token:   npm run token -- --user alice",
-      `Call the MCP server:    Authorization: Bearer <token>  →  ${info.mcpUrl}`,
+      `Call the MCP server:    Authorization: Bearer <token>  →  ${info.edgeUrl}/mcp (released) or ${info.mcpUrl} (current source)`,
+      "Releases:              npm run release:status -- --env local   (stage, canary <0-100>, promote, rollback)",
       "Stop:                  Ctrl-C",
       "",
     ].join("\n") + "\n",
@@ -96,6 +107,7 @@ function portVariable(ports: LocalPorts, port: number): string | undefined {
   if (port === ports.dynamodb) return LOCAL_ENV.dynamodbPort;
   if (port === ports.oidc) return LOCAL_ENV.oidcPort;
   if (port === ports.manager) return LOCAL_ENV.managerPort;
+  if (port === ports.edge) return LOCAL_ENV.edgePort;
   return undefined;
 }
 

@@ -24,7 +24,7 @@ interface Started {
 
 let home: string;
 let env: NodeJS.ProcessEnv;
-let ports: { dynamodb: number; oidc: number; manager: number };
+let ports: { dynamodb: number; oidc: number; manager: number; edge: number };
 const children: ChildProcess[] = [];
 
 async function freePort(): Promise<number> {
@@ -84,13 +84,14 @@ async function stop(started: Started): Promise<{ code: number | null; signal: No
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), "healthmate-home-"));
-  ports = { dynamodb: await freePort(), oidc: await freePort(), manager: await freePort() };
+  ports = { dynamodb: await freePort(), oidc: await freePort(), manager: await freePort(), edge: await freePort() };
   env = {
     ...process.env,
     HEALTHMATE_HOME: home,
     HEALTHMATE_DYNAMODB_PORT: String(ports.dynamodb),
     HEALTHMATE_OIDC_PORT: String(ports.oidc),
     HEALTHMATE_MANAGER_PORT: String(ports.manager),
+    HEALTHMATE_EDGE_PORT: String(ports.edge),
   };
 });
 
