@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
     const env = {
       ...process.env,
       AWS_REGION: "us-west-2",
-      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: "1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       [MANAGER_ENV.issuer]: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_bench",
       [MANAGER_ENV.clientIds]: "bench-client",
       [MANAGER_ENV.tables]: JSON.stringify(tableNamesFor("bench")),

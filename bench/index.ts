@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { benchMcp } from "./mcp";
 
 /** `npm run bench [-- <suite…>]`: prints numbers and ratios against the issue targets. */
-const SUITES = ["synth", "mcp", "bundle"] as const;
+const SUITES = ["synth", "mcp", "bundle", "release"] as const;
 type Suite = (typeof SUITES)[number];
 
 function positiveInt(value: string): number {
