@@ -146,7 +146,7 @@ function parseArgs(argv: readonly string[], deps: CliDeps): ParsedArgs {
   };
 
   define("status", "show the release state: versions per colour, stable colour, weight, last change", false).action((options: Options) => take("status", options));
-  define("stage", "build the current source into a new version and put it in the idle colour at weight 0", true).action((options: Options) => take("stage", options));
+  define("stage", "build the current source into a new version and put it in the idle colour at weight 0 (a first version: the stable colour)", true).action((options: Options) => take("stage", options));
   define("canary", "send <weight> % of new visitors to the idle colour", true)
     .argument("<weight>", "whole number 0-100")
     .option("--watch <duration>", "keep checking the idle colour's alarms for this long (30s, 10m, 1h) and roll back on alarm")
@@ -214,7 +214,7 @@ async function execute(args: ParsedArgs, deps: CliDeps): Promise<number> {
         versions = Object.fromEntries(applier.stageServices(state).map((service) => [service, PLACEHOLDER_VERSION]));
         notes = [`--dry-run builds nothing: '${PLACEHOLDER_VERSION}' stands for the versions the build would create`];
       } else {
-        await confirm(args, deps, `release:stage on ${args.environment}: build the current source and put it in ${candidateColour(state)} at weight 0`);
+        await confirm(args, deps, `release:stage on ${args.environment}: build the current source and put it in ${candidateColour(state)} at weight 0 (a service's first version goes into ${state.stableColour}, the stable colour)`);
         const staged = await applier.stage(state, io);
         notes = staged.notes ?? [];
         versions = staged.versions;

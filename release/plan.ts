@@ -100,8 +100,15 @@ export function hasStagedCandidate(state: ReleaseState): boolean {
     return slots !== undefined && slots[candidate] !== null && slots[candidate] !== slots[state.stableColour];
   });
   if (!differs) return false;
-  const lastStageOrPromote = state.history.findLast((entry) => entry.command === "stage" || entry.command === "promote");
-  return lastStageOrPromote === undefined || lastStageOrPromote.command === "stage";
+  const lastPromote = state.history.findLastIndex((entry) => entry.command === "promote");
+  const stages = state.history.slice(lastPromote + 1).filter((entry) => entry.command === "stage");
+  // A state with no stage or promote in its history was written by hand: trust its slots.
+  if (lastPromote === -1 && stages.length === 0) return true;
+  // Since the last promote a stage must have written a candidate slot. A stage that only gave a
+  // new service its first (stable) version leaves the candidate holding the previous release.
+  return stages.some((entry) =>
+    RELEASED_SERVICES.some((service) => (entry.from.services[service]?.[candidate] ?? null) !== (entry.to.services[service]?.[candidate] ?? null)),
+  );
 }
 
 /** "manager 4, ui 4" — the versions a colour holds, or "empty". */
@@ -128,15 +135,22 @@ function planStage(state: ReleaseState, command: Extract<ReleaseCommand, { kind:
   }
   assertCanStage(state);
 
+  // A service's first version goes into the stable colour: there is nothing to canary against,
+  // and an empty stable slot would leave visitors of the stable colour with nothing to serve.
+  const stable = state.stableColour;
   const candidate = candidateColour(state);
   const services = copyServices(state);
+  const placed: string[] = [];
   for (const [service, version] of entries as [ReleasedService, string][]) {
-    services[service] = { ...(services[service] ?? { blue: null, green: null }), [candidate]: version };
+    const slots = services[service] ?? { blue: null, green: null };
+    if (slots[stable] === version) continue; // already the stable version: nothing to stage
+    const colour = slots[stable] === null ? stable : candidate;
+    services[service] = { ...slots, [colour]: version };
+    placed.push(`${service} ${version} in ${colour}${colour === stable ? " (first release, stable)" : ""}`);
   }
-  const staged = entries.map(([service, version]) => `${service} ${version}`).join(", ");
   const next = { ...state, services };
-  if (samePointers(state, next)) return unchanged(state, command, `nothing to do: ${candidate} already holds ${staged}`);
-  return changed(state, next, command, context, `staged ${staged} in ${candidate} at weight 0; ${state.stableColour} stays stable (${versionsText(state, state.stableColour)})`);
+  if (samePointers(state, next)) return unchanged(state, command, `nothing to do: already staged (${placed.join(", ")})`);
+  return changed(state, next, command, context, `staged ${placed.join(", ")} at weight 0; ${stable} stays stable`);
 }
 
 function planCanary(state: ReleaseState, command: Extract<ReleaseCommand, { kind: "canary" }>, context: PlanContext): ReleasePlan {

@@ -1,16 +1,16 @@
 import { hostname, userInfo } from "node:os";
 import type { Logger } from "../common/log";
-import { pointersOf, type ReleaseState } from "../../release/state";
+import { plan } from "../../release/plan";
 import { FileStateStore } from "../../release/store";
 import type { LocalPaths } from "./paths";
 import { buildLocalRelease } from "./releases";
 
 /**
  * `npm start` on a fresh clone: when the `local` release state has no manager version in any
- * slot, build the current source as the first local release and put it in the stable colour at
- * weight 0, so the edge has something to serve. (`release:stage` puts a version in the idle
- * colour; with nothing stable yet there would be nothing to serve.) Later versions come only
- * from `npm run release:stage -- --env local`.
+ * slot, build the current source as the first local release and stage it, so the edge has
+ * something to serve. It is the `stage` of the release planner (release/plan.ts), as
+ * `release:stage` runs it: a service's first version goes into the stable colour at weight 0.
+ * Later versions come only from `npm run release:stage -- --env local`.
  */
 export interface FirstReleaseOptions {
   readonly paths: LocalPaths;
@@ -30,32 +30,10 @@ export async function stageFirstReleaseIfNeeded(options: FirstReleaseOptions): P
 
   options.log.info("no local version staged yet: building the current source as the first local release");
   const release = await buildLocalRelease({ projectRoot: options.projectRoot, home: options.paths.home, now: options.now });
-  const colour = state.stableColour;
   const now = (options.now ?? (() => new Date()))();
-  const next: ReleaseState = {
-    ...state,
-    revision: state.revision + 1,
-    canaryWeight: 0,
-    services: {
-      ...state.services,
-      manager: { blue: null, green: null, [colour]: release.versions.manager },
-      ui: { blue: null, green: null, ...state.services.ui, [colour]: release.versions.ui },
-    },
-  };
-  next.history = [
-    ...state.history,
-    {
-      revision: next.revision,
-      at: now.toISOString(),
-      by: `${safeUser()}@${hostname()} (npm start)`,
-      command: "stage",
-      summary: `first local version ${release.version} staged by npm start into ${colour} (stable), weight 0`,
-      from: pointersOf(state),
-      to: pointersOf(next),
-    },
-  ];
-  await store.save(next, revision);
-  options.log.info("first local release staged", { version: release.version, colour });
+  const planned = plan(state, { kind: "stage", versions: release.versions }, { now, actor: `${safeUser()}@${hostname()} (npm start)` });
+  await store.save(planned.next, revision);
+  options.log.info("first local release staged", { version: release.version, colour: planned.next.stableColour, summary: planned.summary });
   return release.version;
 }
 

@@ -78,7 +78,10 @@ describe("npm start's first release", () => {
       expect(await stageFirstReleaseIfNeeded({ paths, projectRoot: ROOT, log: silentLogger, now })).toBe("1");
       const state = releaseStateSchema.parse(JSON.parse(await readFile(paths.releaseStateFile, "utf8")));
       expect(state).toMatchObject({ revision: 1, stableColour: "blue", canaryWeight: 0, services: { manager: { blue: "1", green: null }, ui: { blue: "1", green: null } } });
-      expect(state.history).toEqual([expect.objectContaining({ revision: 1, command: "stage", at: "2026-12-04T10:00:00.000Z", summary: expect.stringMatching(/first local version 1/) })]);
+      // The planner's stage (the same as release:stage), recorded as npm start's.
+      expect(state.history).toEqual([
+        expect.objectContaining({ revision: 1, command: "stage", at: "2026-12-04T10:00:00.000Z", by: expect.stringMatching(/@.+ \(npm start\)$/), summary: expect.stringMatching(/^staged manager 1 in blue \(first release, stable\), ui 1 in blue \(first release, stable\) at weight 0/) }),
+      ]);
 
       expect(await stageFirstReleaseIfNeeded({ paths, projectRoot: ROOT, log: silentLogger, now })).toBeUndefined();
       expect(await listLocalReleases(home)).toEqual(["1"]);

@@ -27,7 +27,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function stateAfter(...commands: ReleaseCommand[]): ReleaseState {
   return commands.reduce((state, command) => plan(state, command, context).next, initialState("dev"));
 }
-const stagedState = () => stateAfter({ kind: "stage", versions: { manager: "7", ui: "7" } });
+/** Version 6 stable in blue (a service's first version goes there), version 7 staged in green. */
+const stagedState = () => stateAfter({ kind: "stage", versions: { manager: "6", ui: "6" } }, { kind: "stage", versions: { manager: "7", ui: "7" } });
 
 interface Deploy {
   readonly args: readonly string[];
@@ -156,9 +157,12 @@ describe("reconcile: deploys only the affected stacks, rendering the saved state
     expect(out.lines).toContain("  manager  Apply complete!");
   });
 
-  test("staging only the UI deploys only the ui stack", async () => {
+  test.each([
+    ["a later UI version (into the candidate)", () => stateAfter({ kind: "stage", versions: { ui: "4" } })],
+    ["the first UI version (into the stable colour)", () => initialState("dev")],
+  ])("staging only the UI deploys only the ui stack: %s", async (_name, from) => {
     const props = applierProps();
-    const planned = plan(initialState("dev"), { kind: "stage", versions: { ui: "5" } }, context);
+    const planned = plan(from(), { kind: "stage", versions: { ui: "5" } }, context);
     await awsApplier(props).reconcile(planned, io());
     expect((props.runner as ReturnType<typeof fakeRunner>).deploys.map((deploy) => deploy.args)).toEqual([deployArgs(["ui"])]);
   });
@@ -175,7 +179,7 @@ describe("reconcile: deploys only the affected stacks, rendering the saved state
       .reconcile(plan(stagedState(), { kind: "canary", weight: 10 }, context), io())
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: ReleaseErrorCode.ApplyFailed });
-    expect((error as Error).message).toContain("the state is saved (revision 2) but cdktf deploy manager ui failed (exit 1)");
+    expect((error as Error).message).toContain("the state is saved (revision 3) but cdktf deploy manager ui failed (exit 1)");
     expect((error as Error).message).toContain("HEALTHMATE_ENV=dev npx cdktf deploy manager ui --auto-approve --ignore-missing-stack-dependencies");
   });
 });
@@ -226,7 +230,7 @@ describe("stage on AWS", () => {
   });
 
   test("code that is already stable stages nothing; a failed publish leaves the state unchanged", async () => {
-    const stable = stateAfter({ kind: "stage", versions: { manager: "4" } }, { kind: "canary", weight: 100 }, { kind: "promote" });
+    const stable = stateAfter({ kind: "stage", versions: { manager: "3" } }, { kind: "stage", versions: { manager: "4" } }, { kind: "canary", weight: 100 }, { kind: "promote" });
     const same = await awsApplier(applierProps({ lambda: fakeLambda(["4"]) })).stage(stable, io());
     expect(same.versions).toEqual({});
     expect(same.notes?.[0]).toBe("manager: version 4 (the deployed code) is already stable in green");
@@ -282,12 +286,12 @@ describe("through the CLI", () => {
     expect(await h.run("canary", "10", "--env", "dev", "--yes", "--watch", "10m")).toBe(ExitCode.RolledBack);
     const state = JSON.parse(readFileSync(h.file, "utf8")) as ReleaseState;
     expect(state.canaryWeight).toBe(0);
-    expect(state.history.map((entry) => entry.command)).toEqual(["stage", "canary", "rollback"]);
+    expect(state.history.map((entry) => entry.command)).toEqual(["stage", "stage", "canary", "rollback"]);
     expect(runner.deploys.map((deploy) => deploy.state.canaryWeight)).toEqual([10, 0]);
     expect(runner.deploys.map((deploy) => deploy.args)).toEqual([deployArgs(["manager", "ui"]), deployArgs(["manager", "ui"])]);
     expect(props.slept).toEqual([30_000]);
     expect(h.err()).toContain("watch: alarm(s) firing on green: healthmate-manager-dev-green-errors; rolling back");
-    expect(h.err()).toContain("release:canary: alarm(s) firing on green during the watch: healthmate-manager-dev-green-errors; rolled back to 0 % at revision 3");
+    expect(h.err()).toContain("release:canary: alarm(s) firing on green during the watch: healthmate-manager-dev-green-errors; rolled back to 0 % at revision 4");
   });
 
   test("--watch with no alarm for the whole duration: exit 0, the canary stays", async () => {
@@ -303,14 +307,29 @@ describe("through the CLI", () => {
   test("stage --yes: publish, record the version, deploy the aliases", async () => {
     const props = applierProps({ lambda: fakeLambda(["1", "2", "3"]) });
     const h = cli(props);
+    // Version 2 is already stable in blue, so the published version 3 goes into green.
+    writeFileSync(h.file, JSON.stringify(stateAfter({ kind: "stage", versions: { manager: "2" } })));
+    expect(await h.run("stage", "--env", "dev", "--yes")).toBe(ExitCode.Ok);
+    const runner = props.runner as ReturnType<typeof fakeRunner>;
+    expect(runner.deploys.map((deploy) => [deploy.args.slice(2, -2), deploy.state.revision])).toEqual([
+      [["manager"], 1],
+      [["manager"], 2],
+    ]);
+    expect((JSON.parse(readFileSync(h.file, "utf8")) as ReleaseState).services).toEqual({ manager: { blue: "2", green: "3" } });
+    expect(h.out()).toContain("dev revision 2: staged manager 3 in green at weight 0");
+  });
+
+  test("stage --yes on a fresh environment: the first published version goes into the stable colour", async () => {
+    const props = applierProps({ lambda: fakeLambda(["1", "2", "3"]) });
+    const h = cli(props);
     expect(await h.run("stage", "--env", "dev", "--yes")).toBe(ExitCode.Ok);
     const runner = props.runner as ReturnType<typeof fakeRunner>;
     expect(runner.deploys.map((deploy) => [deploy.args.slice(2, -2), deploy.state.revision])).toEqual([
       [["manager"], 0],
       [["manager"], 1],
     ]);
-    expect((JSON.parse(readFileSync(h.file, "utf8")) as ReleaseState).services).toEqual({ manager: { blue: null, green: "3" } });
-    expect(h.out()).toContain("dev revision 1: staged manager 3 in green at weight 0");
+    expect((JSON.parse(readFileSync(h.file, "utf8")) as ReleaseState).services).toEqual({ manager: { blue: "3", green: null } });
+    expect(h.out()).toContain("dev revision 1: staged manager 3 in blue (first release, stable) at weight 0");
   });
 });
 
@@ -356,15 +375,18 @@ describe("S3StateStore: conditional writes", () => {
     const store = s3Store(s3);
     const loaded = await store.load();
     expect(loaded).toEqual({ state: initialState("dev"), revision: 0 });
-    const staged = plan(loaded.state, { kind: "stage", versions: { manager: "7" } }, context).next;
-    await store.save(staged, 0);
+    const stable = plan(loaded.state, { kind: "stage", versions: { manager: "6" } }, context).next;
+    await store.save(stable, 0);
     const again = await s3Store(s3).load();
-    await s3Store(s3).save(plan(again.state, { kind: "canary", weight: 10 }, context).next, again.revision);
+    await s3Store(s3).save(plan(again.state, { kind: "stage", versions: { manager: "7" } }, context).next, again.revision);
+    const staged = await s3Store(s3).load();
+    await s3Store(s3).save(plan(staged.state, { kind: "canary", weight: 10 }, context).next, staged.revision);
     expect(s3.puts).toEqual([
       expect.objectContaining({ Bucket: "tf-state", Key: key, IfNoneMatch: "*", ContentType: "application/json" }),
       expect.objectContaining({ IfMatch: '"etag-1"' }),
+      expect.objectContaining({ IfMatch: '"etag-2"' }),
     ]);
-    expect(JSON.parse(s3.objects.get(key)?.body ?? "")).toMatchObject({ revision: 2, canaryWeight: 10 });
+    expect(JSON.parse(s3.objects.get(key)?.body ?? "")).toMatchObject({ revision: 3, canaryWeight: 10 });
   });
 
   test("two writers from the same revision: the second gets StateConflictError naming both revisions", async () => {
@@ -377,8 +399,8 @@ describe("S3StateStore: conditional writes", () => {
     await second.save(plan(b.state, { kind: "canary", weight: 20 }, context).next, b.revision);
     const error = await first.save(plan(a.state, { kind: "canary", weight: 10 }, context).next, a.revision).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StateConflictError);
-    expect((error as Error).message).toBe("state changed (revision 1 → 2) since this command read it; run it again");
-    expect(JSON.parse(s3.objects.get(key)?.body ?? "")).toMatchObject({ revision: 2, canaryWeight: 20 });
+    expect((error as Error).message).toBe("state changed (revision 2 → 3) since this command read it; run it again");
+    expect(JSON.parse(s3.objects.get(key)?.body ?? "")).toMatchObject({ revision: 3, canaryWeight: 20 });
   });
 
   test("a concurrent first write, and S3's 409 for a racing conditional write, are conflicts too", async () => {
@@ -405,7 +427,7 @@ describe("S3StateStore: conditional writes", () => {
     await s3Store(s3).save(stagedState(), 0);
     const canary = plan(stagedState(), { kind: "canary", weight: 10 }, context).next;
     await expect(s3Store(s3).save(canary, 0)).rejects.toBeInstanceOf(StateConflictError);
-    await s3Store(s3).save(canary, 1);
+    await s3Store(s3).save(canary, 2);
     expect(s3.puts.at(-1)).toMatchObject({ IfMatch: '"etag-1"' });
   });
 });
@@ -415,7 +437,13 @@ describe("synthesizeWithState (the real stacks)", () => {
     const cache = path.join(root, "bundles");
     const temp = path.join(root, "synth-temp");
     mkdirSync(temp);
-    const staged = stateAfter({ kind: "stage", versions: { manager: "7", ui: "7" } }, { kind: "canary", weight: 100 }, { kind: "promote" }, { kind: "stage", versions: { manager: "8", ui: "8" } });
+    const staged = stateAfter(
+      { kind: "stage", versions: { manager: "6", ui: "6" } },
+      { kind: "stage", versions: { manager: "7", ui: "7" } },
+      { kind: "canary", weight: 100 },
+      { kind: "promote" },
+      { kind: "stage", versions: { manager: "8", ui: "8" } },
+    );
     const canary = plan(staged, { kind: "canary", weight: 10 }, context).next;
     const options = { configEnv: {}, bundleCacheDirectory: cache, tempDirectory: temp };
     const changes = diffSynth(await synthesizeWithState(staged, options), await synthesizeWithState(canary, options));

@@ -112,15 +112,17 @@ describe("status", () => {
 
   test("a table of service, blue, green, stable colour, weight and last change; --json gives the same facts", async () => {
     const h = harness();
+    // The first stage fills the stable colour (blue); the second puts version 2 in green.
+    expect(await h.run("stage")).toBe(ExitCode.Ok);
     expect(await h.run("stage")).toBe(ExitCode.Ok);
     expect(await h.run("canary", "10")).toBe(ExitCode.Ok);
     expect(await h.run("status")).toBe(ExitCode.Ok);
     expect(h.stdout()).toBe(
       [
-        `local: revision 2, stable blue, canary 10 % on green (state: ${h.file()})`,
+        `local: revision 3, stable blue, canary 10 % on green (state: ${h.file()})`,
         "service  blue  green  stable  weight      last change",
-        "manager  -     1      blue    10 % green  r2 canary 2026-12-04 10:00Z by tester@host",
-        "ui       -     1      blue    10 % green  r2 canary 2026-12-04 10:00Z by tester@host",
+        "manager  1     2      blue    10 % green  r3 canary 2026-12-04 10:00Z by tester@host",
+        "ui       1     2      blue    10 % green  r3 canary 2026-12-04 10:00Z by tester@host",
         "green holds a staged version: release:canary N sends N % of new visitors to it",
         "",
       ].join("\n"),
@@ -131,14 +133,14 @@ describe("status", () => {
     expect(json).toMatchObject({
       location: h.file(),
       environment: "local",
-      revision: 2,
+      revision: 3,
       stableColour: "blue",
       candidateColour: "green",
       canaryWeight: 10,
       staged: true,
       rows: [
-        { service: "manager", blue: null, green: "1", stableColour: "blue", canaryWeight: 10, lastChange: { revision: 2, command: "canary", by: "tester@host", at: NOW.toISOString() } },
-        { service: "ui", blue: null, green: "1" },
+        { service: "manager", blue: "1", green: "2", stableColour: "blue", canaryWeight: 10, lastChange: { revision: 3, command: "canary", by: "tester@host", at: NOW.toISOString() } },
+        { service: "ui", blue: "1", green: "2" },
       ],
     });
   });
@@ -156,6 +158,8 @@ describe("bad input: clear message, non-zero exit, state file byte-identical", (
   let before: string;
   beforeEach(async () => {
     h = harness();
+    // Version 1 stable in blue, version 2 staged in green.
+    expect(await h.run("stage")).toBe(ExitCode.Ok);
     expect(await h.run("stage")).toBe(ExitCode.Ok);
     before = readFileSync(h.file(), "utf8");
   });
@@ -225,34 +229,51 @@ describe("nothing staged", () => {
     expect(h.stderr()).toBe(message);
     expect(existsSync(h.file())).toBe(false);
   });
+
+  test.each<[string[]]>([[["canary", "10"]], [["promote"]]])("%j right after the first stage (it went into the stable colour) is refused (exit 3); the file is byte-identical", async (argv) => {
+    const h = harness();
+    expect(await h.run("stage")).toBe(ExitCode.Ok);
+    const before = readFileSync(h.file(), "utf8");
+    expect(await h.run(...argv)).toBe(ExitCode.Refused);
+    expect(h.stderr()).toBe(`release:${argv[0] ?? ""}: nothing staged: run release:stage first\n`);
+    expect(readFileSync(h.file(), "utf8")).toBe(before);
+  });
 });
 
 describe("local apply", () => {
-  test("stage builds through the builder and records its versions in the idle colour", async () => {
+  test("stage builds through the builder and records its versions: the first in the stable colour, the next in the idle colour", async () => {
     const h = harness();
     expect(await h.run("stage", "--json")).toBe(ExitCode.Ok);
     expect(h.calls).toEqual(["build /project /project/.healthmate"]);
+    const first = JSON.parse(h.stdout()) as { changed: boolean; revision: number; state: ReleaseState; summary: string };
+    expect(first).toMatchObject({ ok: true, command: "stage", environment: "local", changed: true, revision: 1 });
+    expect(first.state.services).toEqual({ manager: { blue: "1", green: null }, ui: { blue: "1", green: null } });
+
+    expect(await h.run("stage", "--json")).toBe(ExitCode.Ok);
+    expect(h.calls).toEqual(["build /project /project/.healthmate", "build /project /project/.healthmate"]);
     const json = JSON.parse(h.stdout()) as { changed: boolean; revision: number; state: ReleaseState; summary: string };
-    expect(json).toMatchObject({ ok: true, command: "stage", environment: "local", changed: true, revision: 1 });
-    expect(json.state.services).toEqual({ manager: { blue: null, green: "1" }, ui: { blue: null, green: "1" } });
+    expect(json).toMatchObject({ ok: true, command: "stage", environment: "local", changed: true, revision: 2 });
+    expect(json.state.services).toEqual({ manager: { blue: "1", green: "2" }, ui: { blue: "1", green: "2" } });
   });
 
   test("canary, promote and rollback print one or two lines and save the state", async () => {
     const h = harness();
     await h.run("stage");
+    await h.run("stage");
     expect(await h.run("canary", "25")).toBe(ExitCode.Ok);
-    expect(h.stdout()).toBe("local revision 2: canary 0 % → 25 % on green (manager 1, ui 1); blue (empty) serves the rest\nthe local edge picks it up within a second\n");
+    expect(h.stdout()).toBe("local revision 3: canary 0 % → 25 % on green (manager 2, ui 2); blue (manager 1, ui 1) serves the rest\nthe local edge picks it up within a second\n");
     expect(await h.run("rollback")).toBe(ExitCode.Ok);
-    expect(h.stdout()).toMatch(/^local revision 3: rolled back green 25 % → 0 %/);
+    expect(h.stdout()).toMatch(/^local revision 4: rolled back green 25 % → 0 %/);
     expect(await h.run("canary", "100")).toBe(ExitCode.Ok);
     expect(await h.run("promote")).toBe(ExitCode.Ok);
     const state = JSON.parse(readFileSync(h.file(), "utf8")) as ReleaseState;
-    expect(state).toMatchObject({ revision: 5, stableColour: "green", canaryWeight: 0 });
-    expect(state.history.map((entry) => entry.command)).toEqual(["stage", "canary", "rollback", "canary", "promote"]);
+    expect(state).toMatchObject({ revision: 6, stableColour: "green", canaryWeight: 0 });
+    expect(state.history.map((entry) => entry.command)).toEqual(["stage", "stage", "canary", "rollback", "canary", "promote"]);
   });
 
   test("re-running a command is a no-op: exit 0, 'nothing to do', file byte-identical", async () => {
     const h = harness();
+    await h.run("stage");
     await h.run("stage");
     await h.run("canary", "10");
     const before = readFileSync(h.file(), "utf8");
@@ -288,18 +309,19 @@ describe("--dry-run", () => {
   test("every command prints old → new and the Terraform diff, and writes nothing", async () => {
     const h = harness();
     await h.run("stage");
+    await h.run("stage");
     await h.run("canary", "10");
     const before = readFileSync(h.file(), "utf8");
 
     expect(await h.run("canary", "50", "--dry-run")).toBe(ExitCode.Ok);
     expect(h.stdout()).toBe(
       [
-        "dry run: release:canary on local (revision 2 → 3; nothing is written)",
-        "  canary 10 % → 50 % on green (manager 1, ui 1); blue (empty) serves the rest",
+        "dry run: release:canary on local (revision 3 → 4; nothing is written)",
+        "  canary 10 % → 50 % on green (manager 2, ui 2); blue (manager 1, ui 1) serves the rest",
         "  state:",
         "    canaryWeight  10 → 50",
         "  Terraform (2 change(s) in manager, ui):",
-        '    manager  aws_lambda_alias.live                          routing_config.additional_version_weights.1  0.1 → 0.5',
+        '    manager  aws_lambda_alias.live                          routing_config.additional_version_weights.2  0.1 → 0.5',
         '    ui       aws_cloudfrontkeyvaluestore_key.canary_weight  value                                        "10" → "50"',
         "",
       ].join("\n"),
@@ -329,19 +351,28 @@ describe("--dry-run", () => {
 
   test("stage --dry-run builds nothing and shows placeholders; refusals still refuse", async () => {
     const h = harness();
+    // A fresh environment: the first version would go into the stable colour.
     expect(await h.run("stage", "--dry-run")).toBe(ExitCode.Ok);
     expect(h.calls).toEqual([]);
     expect(existsSync(h.file())).toBe(false);
-    expect(h.stdout()).toContain("services.manager.green  (empty) → new");
+    expect(h.stdout()).toContain("services.manager.blue  (empty) → new");
     expect(h.stdout()).toContain("note: --dry-run builds nothing");
     expect(await h.run("promote", "--dry-run")).toBe(ExitCode.Refused);
+
+    // With version 1 stable, the next one would go into the idle colour.
+    expect(await h.run("stage")).toBe(ExitCode.Ok);
+    const before = readFileSync(h.file(), "utf8");
+    expect(await h.run("stage", "--dry-run")).toBe(ExitCode.Ok);
+    expect(h.calls).toHaveLength(1);
+    expect(h.stdout()).toContain("services.manager.green  (empty) → new");
+    expect(readFileSync(h.file(), "utf8")).toBe(before);
   });
 });
 
 describe("dev, stage and prod ask before changing anything", () => {
   test("no terminal and no --yes: refused (exit 9), nothing applied, file untouched", async () => {
     const h = harness({ isTTY: false });
-    writeState(ensureFolder(h.file("prod")), "prod", { kind: "stage", versions: { manager: "3" } });
+    writeState(ensureFolder(h.file("prod")), "prod", { kind: "stage", versions: { manager: "2" } }, { kind: "stage", versions: { manager: "3" } });
     const before = readFileSync(h.file("prod"), "utf8");
     expect(await h.run("canary", "10", "--env", "prod")).toBe(ExitCode.NotConfirmed);
     expect(h.stderr()).toContain("this changes prod and there is no terminal to ask: pass --yes to confirm");
@@ -351,15 +382,15 @@ describe("dev, stage and prod ask before changing anything", () => {
 
   test("a terminal answering no: exit 9; answering yes: preflight, save, reconcile in that order", async () => {
     const no = harness({ isTTY: true, answer: false });
-    writeState(ensureFolder(no.file("dev")), "dev", { kind: "stage", versions: { manager: "3" } });
+    writeState(ensureFolder(no.file("dev")), "dev", { kind: "stage", versions: { manager: "2" } }, { kind: "stage", versions: { manager: "3" } });
     expect(await no.run("canary", "10", "--env", "dev")).toBe(ExitCode.NotConfirmed);
-    expect(no.questions).toEqual(["release:canary on dev: canary 0 % → 10 % on green (manager 3); blue (empty) serves the rest\nApply to dev? [y/N] "]);
+    expect(no.questions).toEqual(["release:canary on dev: canary 0 % → 10 % on green (manager 3); blue (manager 2) serves the rest\nApply to dev? [y/N] "]);
 
     const yes = harness({ isTTY: true, answer: true });
-    writeState(ensureFolder(yes.file("dev")), "dev", { kind: "stage", versions: { manager: "3" } });
+    writeState(ensureFolder(yes.file("dev")), "dev", { kind: "stage", versions: { manager: "2" } }, { kind: "stage", versions: { manager: "3" } });
     expect(await yes.run("canary", "10", "--env", "dev")).toBe(ExitCode.Ok);
-    expect(yes.calls).toEqual(["preflight canary", "reconcile canary r2"]);
-    expect(yes.stdout()).toBe("dev revision 2: canary 0 % → 10 % on green (manager 3); blue (empty) serves the rest\ndeployed manager, ui\n");
+    expect(yes.calls).toEqual(["preflight canary", "reconcile canary r3"]);
+    expect(yes.stdout()).toBe("dev revision 3: canary 0 % → 10 % on green (manager 3); blue (manager 2) serves the rest\ndeployed manager, ui\n");
   });
 
   test("--yes skips the question; stage asks before it publishes anything", async () => {

@@ -39,21 +39,25 @@ const canary = (weight: number): ReleaseCommand => ({ kind: "canary", weight });
 const promote: ReleaseCommand = { kind: "promote" };
 const rollback: ReleaseCommand = { kind: "rollback" };
 
-// The kinds of state a command can meet.
+// The kinds of state a command can meet. A service's first version goes into the stable colour
+// (blue on a fresh state); the second `stage` puts version 2 in the candidate (green).
 const fresh = initialState("local");
-const staged = after(stage({ manager: "1", ui: "1" }));
-const canaryRunning = after(stage({ manager: "1", ui: "1" }), canary(10));
-const promoted = after(stage({ manager: "1", ui: "1" }), canary(10), promote);
-const restaged = after(stage({ manager: "1", ui: "1" }), canary(10), promote, stage({ manager: "2" }));
-const rolledBack = after(stage({ manager: "1" }), canary(50), rollback);
-/** Second release promoted: the candidate (blue) holds the previous version 1, stable green holds 2. */
-const promotedTwice = after(stage({ manager: "1" }), canary(10), promote, stage({ manager: "2" }), canary(10), promote);
+/** Only a first stage: version 1 stable in blue, nothing in the candidate. */
+const firstStaged = after(stage({ manager: "1", ui: "1" }));
+const staged = after(stage({ manager: "1", ui: "1" }), stage({ manager: "2", ui: "2" }));
+const canaryRunning = after(stage({ manager: "1", ui: "1" }), stage({ manager: "2", ui: "2" }), canary(10));
+/** Version 2 promoted: stable green holds 2, the candidate (blue) holds the previous version 1. */
+const promoted = after(stage({ manager: "1", ui: "1" }), stage({ manager: "2", ui: "2" }), canary(10), promote);
+const restaged = after(stage({ manager: "1", ui: "1" }), stage({ manager: "2", ui: "2" }), canary(10), promote, stage({ manager: "3" }));
+const rolledBack = after(stage({ manager: "1" }), stage({ manager: "2" }), canary(50), rollback);
+/** Third release promoted: the candidate (green) holds the previous version 2, stable blue holds 3. */
+const promotedTwice = after(stage({ manager: "1" }), stage({ manager: "2" }), canary(10), promote, stage({ manager: "3" }), canary(10), promote);
 
 describe("stage", () => {
-  test("puts the versions in the candidate colour at weight 0, with one history entry", () => {
+  test("a service's first version fills the stable colour at weight 0, with one history entry", () => {
     const result = run(fresh, stage({ manager: "1", ui: "1" }));
     expect(result.changed).toBe(true);
-    expect(result.next).toMatchObject({ revision: 1, stableColour: "blue", canaryWeight: 0, services: { manager: { blue: null, green: "1" }, ui: { blue: null, green: "1" } } });
+    expect(result.next).toMatchObject({ revision: 1, stableColour: "blue", canaryWeight: 0, services: { manager: { blue: "1", green: null }, ui: { blue: "1", green: null } } });
     expect(result.next.history).toEqual([
       {
         revision: 1,
@@ -62,39 +66,74 @@ describe("stage", () => {
         command: "stage",
         summary: result.summary,
         from: { stableColour: "blue", canaryWeight: 0, services: {} },
-        to: { stableColour: "blue", canaryWeight: 0, services: { manager: { blue: null, green: "1" }, ui: { blue: null, green: "1" } } },
+        to: { stableColour: "blue", canaryWeight: 0, services: { manager: { blue: "1", green: null }, ui: { blue: "1", green: null } } },
       },
     ]);
-    expect(result.summary).toBe("staged manager 1, ui 1 in green at weight 0; blue stays stable (empty)");
+    expect(result.summary).toBe("staged manager 1 in blue (first release, stable), ui 1 in blue (first release, stable) at weight 0; blue stays stable");
     expect(result.changes).toEqual([
-      { field: "services.manager.green", before: null, after: "1" },
-      { field: "services.ui.green", before: null, after: "1" },
+      { field: "services.manager.blue", before: null, after: "1" },
+      { field: "services.ui.blue", before: null, after: "1" },
     ]);
+    expect(hasStagedCandidate(result.next)).toBe(false);
+  });
+
+  test("the second version goes into the candidate colour at weight 0, with one more history entry", () => {
+    const result = run(firstStaged, stage({ manager: "2", ui: "2" }));
+    expect(result.changed).toBe(true);
+    expect(result.next).toMatchObject({ revision: 2, stableColour: "blue", canaryWeight: 0, services: { manager: { blue: "1", green: "2" }, ui: { blue: "1", green: "2" } } });
+    expect(result.next.history).toHaveLength(2);
+    expect(result.next.history[1]).toEqual({
+      revision: 2,
+      at: "2026-12-04T10:00:00.000Z",
+      by: "alice@laptop",
+      command: "stage",
+      summary: result.summary,
+      from: { stableColour: "blue", canaryWeight: 0, services: { manager: { blue: "1", green: null }, ui: { blue: "1", green: null } } },
+      to: { stableColour: "blue", canaryWeight: 0, services: { manager: { blue: "1", green: "2" }, ui: { blue: "1", green: "2" } } },
+    });
+    expect(result.summary).toBe("staged manager 2 in green, ui 2 in green at weight 0; blue stays stable");
+    expect(result.changes).toEqual([
+      { field: "services.manager.green", before: null, after: "2" },
+      { field: "services.ui.green", before: null, after: "2" },
+    ]);
+    expect(hasStagedCandidate(result.next)).toBe(true);
+  });
+
+  test("one service with a stable version and one without: each goes into its own colour", () => {
+    const result = run(after(stage({ manager: "1" })), stage({ manager: "2", ui: "1" }));
+    expect(result.next.services).toEqual({ manager: { blue: "1", green: "2" }, ui: { blue: "1", green: null } });
+    expect(result.summary).toBe("staged manager 2 in green, ui 1 in blue (first release, stable) at weight 0; blue stays stable");
+    expect(hasStagedCandidate(result.next)).toBe(true);
+
+    // After a promote the stable colour is green: a new service's first version goes there.
+    const mixed = run(promoted, stage({ manager: "3", coach: "1" }));
+    expect(mixed.next.services).toEqual({ manager: { blue: "3", green: "2" }, coach: { blue: null, green: "1" }, ui: { blue: "1", green: "2" } });
+    expect(mixed.summary).toBe("staged manager 3 in blue, coach 1 in green (first release, stable) at weight 0; green stays stable");
   });
 
   test("after a promote, stages into the old stable colour (the new candidate) and leaves other services alone", () => {
-    const result = run(promoted, stage({ manager: "2" }));
-    expect(result.next.services).toEqual({ manager: { blue: "2", green: "1" }, ui: { blue: null, green: "1" } });
+    const result = run(promoted, stage({ manager: "3" }));
+    expect(result.next.services).toEqual({ manager: { blue: "3", green: "2" }, ui: { blue: "1", green: "2" } });
     expect(result.next.stableColour).toBe("green");
   });
 
   test("replaces a staged version while the weight is 0", () => {
-    const result = run(staged, stage({ manager: "2" }));
-    expect(result.next.services.manager).toEqual({ blue: null, green: "2" });
+    const result = run(staged, stage({ manager: "3" }));
+    expect(result.next.services.manager).toEqual({ blue: "1", green: "3" });
   });
 
   test("re-running with the same versions is a no-op: same state, no revision, no history", () => {
-    const result = run(staged, stage({ manager: "1", ui: "1" }));
+    const result = run(staged, stage({ manager: "2", ui: "2" }));
     expect(result.changed).toBe(false);
     expect(result.next).toBe(result.previous);
-    expect(result.summary).toBe("nothing to do: green already holds manager 1, ui 1");
+    expect(result.summary).toBe("nothing to do: already staged (manager 2 in green, ui 2 in green)");
   });
 
   test.each([
     ["a canary is running", canaryRunning, "a canary is running at 10 % on green: run release:promote or release:rollback first"],
-    ["a canary is running at 100 %", after(stage({ manager: "1" }), canary(100)), "a canary is running at 100 % on green: run release:promote or release:rollback first"],
+    ["a canary is running at 100 %", after(stage({ manager: "1" }), stage({ manager: "2" }), canary(100)), "a canary is running at 100 % on green: run release:promote or release:rollback first"],
   ])("refused while %s", (_name, state, message) => {
-    const error = refusal(state, stage({ manager: "2" }));
+    const error = refusal(state, stage({ manager: "3" }));
     expect(error.code).toBe(ReleaseErrorCode.Refused);
     expect(error.message).toBe(message);
   });
@@ -121,7 +160,7 @@ describe("canary", () => {
     }
     expect(result.next).toMatchObject({ canaryWeight: weight, stableColour: "blue", revision: staged.revision + 1 });
     expect(result.changes).toEqual([{ field: "canaryWeight", before: 0, after: weight }]);
-    expect(result.summary).toBe(`canary 0 % → ${weight} % on green (manager 1, ui 1); blue (empty) serves the rest`);
+    expect(result.summary).toBe(`canary 0 % → ${weight} % on green (manager 2, ui 2); blue (manager 1, ui 1) serves the rest`);
   });
 
   test("moves a running canary up and down", () => {
@@ -138,19 +177,44 @@ describe("canary", () => {
 
   test.each([
     ["a fresh state", fresh],
-    ["a state just promoted (the candidate is empty)", promoted],
-    ["a state just promoted (the candidate holds the previous version)", promotedTwice],
-    ["a candidate equal to stable for every service", after(stage({ manager: "1" }), canary(10), promote, stage({ manager: "1" }))],
+    ["a first stage (it went into the stable colour; the candidate is empty)", firstStaged],
+    ["a state just promoted (the candidate holds the previous version)", promoted],
+    ["a state promoted twice (the candidate holds the previous version)", promotedTwice],
+    ["a candidate equal to stable for every service", after(stage({ manager: "1" }), stage({ manager: "2" }), canary(10), promote, stage({ manager: "2" }))],
   ])("refused from %s: nothing staged", (_name, state) => {
     const error = refusal(state, canary(10));
     expect(error.code).toBe(ReleaseErrorCode.Refused);
     expect(error.message).toBe("nothing staged: run release:stage first");
   });
 
+  test("right after a first stage: refused, and allowed once a second stage fills the candidate", () => {
+    const error = refusal(firstStaged, canary(10));
+    expect(error.code).toBe(ReleaseErrorCode.Refused);
+    expect(error.message).toBe("nothing staged: run release:stage first");
+    expect(run(after(stage({ manager: "1", ui: "1" }), stage({ manager: "2", ui: "2" })), canary(10)).next.canaryWeight).toBe(10);
+  });
+
+  // A stage that only fills stable slots (a service's first version, added after a promote) must
+  // not make the previous release the promote left in the candidate canary-able.
+  test("refused after a promote when the only stage since put a new service's first version into the stable colour", () => {
+    const state = after(stage({ manager: "1" }), stage({ manager: "2" }), canary(10), promote, stage({ ui: "1" }));
+    expect(state.services).toEqual({ manager: { blue: "1", green: "2" }, ui: { blue: null, green: "1" } });
+    expect(refusal(state, canary(10)).message).toBe("nothing staged: run release:stage first");
+  });
+
   test.each([150, 101, -5, -1, 10.5, 0.1, Number.NaN, Number.POSITIVE_INFINITY])("weight %d is invalid input naming the value", (weight) => {
     const error = refusal(staged, canary(weight));
     expect(error.code).toBe(ReleaseErrorCode.InvalidInput);
     expect(error.message).toBe(`weight must be a whole number from 0 to 100; fractions are not allowed, got ${weight}`);
+  });
+});
+
+describe("stage of a version that is already stable", () => {
+  test("is a no-op: the first stage run twice changes nothing the second time", () => {
+    const once = after(stage({ manager: "1", ui: "1" }));
+    const again = run(once, stage({ manager: "1", ui: "1" }));
+    expect(again.changed).toBe(false);
+    expect(again.next).toEqual(once);
   });
 });
 
@@ -162,7 +226,7 @@ describe("promote", () => {
       { field: "stableColour", before: "blue", after: "green" },
       { field: "canaryWeight", before: 10, after: 0 },
     ]);
-    expect(result.summary).toBe("promoted green (manager 1, ui 1) to stable, was at 10 %; blue (empty) is now the idle colour at 0 %");
+    expect(result.summary).toBe("promoted green (manager 2, ui 2) to stable, was at 10 %; blue (manager 1, ui 1) is now the idle colour at 0 %");
   });
 
   test("re-running right after a promote is a no-op", () => {
@@ -178,10 +242,12 @@ describe("promote", () => {
     }
   });
 
-  test("refused with nothing staged", () => {
-    const error = refusal(fresh, promote);
-    expect(error.code).toBe(ReleaseErrorCode.Refused);
-    expect(error.message).toBe("nothing staged: run release:stage first");
+  test("refused with nothing staged (fresh, or only a first stage)", () => {
+    for (const state of [fresh, firstStaged]) {
+      const error = refusal(state, promote);
+      expect(error.code).toBe(ReleaseErrorCode.Refused);
+      expect(error.message).toBe("nothing staged: run release:stage first");
+    }
   });
 });
 
@@ -189,11 +255,12 @@ describe("rollback", () => {
   test("weight 0 at once, stable unchanged", () => {
     const result = run(canaryRunning, rollback);
     expect(result.next).toMatchObject({ canaryWeight: 0, stableColour: "blue", services: canaryRunning.services });
-    expect(result.summary).toBe("rolled back green 10 % → 0 %; all new visitors on blue (empty)");
+    expect(result.summary).toBe("rolled back green 10 % → 0 %; all new visitors on blue (manager 1, ui 1)");
   });
 
   test.each([
     ["fresh", fresh],
+    ["first stage", firstStaged],
     ["staged", staged],
     ["promoted", promoted],
     ["rolled back", rolledBack],
@@ -216,18 +283,31 @@ test("the planner never mutates its input (frozen) and rejects a blank actor", (
 
 describe("describeState (release:status)", () => {
   test("one row per service with both slots, stable colour, weight and the change that last moved it", () => {
-    const state = after(stage({ manager: "1", ui: "1" }), canary(10), promote, stage({ manager: "2" }), canary(20));
+    const state = after(stage({ manager: "1", ui: "1" }), stage({ manager: "2", ui: "2" }), canary(10), promote, stage({ manager: "3" }), canary(20));
     const description = describeState(state);
-    expect(description).toMatchObject({ environment: "local", revision: 5, stableColour: "green", candidateColour: "blue", canaryWeight: 20, staged: true });
+    expect(description).toMatchObject({ environment: "local", revision: 6, stableColour: "green", candidateColour: "blue", canaryWeight: 20, staged: true });
     expect(description.rows).toEqual([
-      { service: "manager", blue: "2", green: "1", stableColour: "green", canaryWeight: 20, lastChange: expect.objectContaining({ revision: 5, command: "canary" }) },
-      { service: "ui", blue: null, green: "1", stableColour: "green", canaryWeight: 20, lastChange: expect.objectContaining({ revision: 5, command: "canary" }) },
+      { service: "manager", blue: "3", green: "2", stableColour: "green", canaryWeight: 20, lastChange: expect.objectContaining({ revision: 6, command: "canary" }) },
+      { service: "ui", blue: "1", green: "2", stableColour: "green", canaryWeight: 20, lastChange: expect.objectContaining({ revision: 6, command: "canary" }) },
     ]);
     expect(describeState(after(stage({ manager: "1", ui: "1" }), stage({ manager: "2" }))).rows.map((row) => row.lastChange?.revision)).toEqual([2, 1]);
   });
 
   test("a fresh state has no rows and no last change", () => {
     expect(describeState(fresh)).toMatchObject({ rows: [], lastChange: null, staged: false, revision: 0 });
+  });
+
+  test("after only a first stage: rows for the stable versions, nothing staged", () => {
+    expect(describeState(firstStaged)).toMatchObject({
+      revision: 1,
+      stableColour: "blue",
+      candidateColour: "green",
+      staged: false,
+      rows: [
+        { service: "manager", blue: "1", green: null },
+        { service: "ui", blue: "1", green: null },
+      ],
+    });
   });
 });
 
@@ -241,7 +321,8 @@ describe("model-based", () => {
     stable: "blue" | "green";
     weight: number;
     slots: Partial<Record<ReleasedService, { blue: string | null; green: string | null }>>;
-    lastStageOrPromote?: "stage" | "promote";
+    /** A stage wrote a candidate slot since the last promote. */
+    candidateStaged?: boolean;
     lastCommand?: string;
   }
   const other = (colour: "blue" | "green") => (colour === "blue" ? "green" : "blue");
@@ -251,7 +332,7 @@ describe("model-based", () => {
       const slots = model.slots[service];
       return slots !== undefined && slots[candidate] !== null && slots[candidate] !== slots[model.stable];
     });
-    return differs && model.lastStageOrPromote !== "promote";
+    return differs && model.candidateStaged === true;
   };
 
   type Outcome = "changed" | "noop" | "refused" | "invalid";
@@ -261,11 +342,17 @@ describe("model-based", () => {
       case "stage": {
         if (model.weight > 0) return { outcome: "refused" };
         const slots = structuredClone(model.slots);
+        let wroteCandidate = false;
         for (const [service, version] of Object.entries(command.versions) as [ReleasedService, string][]) {
-          slots[service] = { ...(slots[service] ?? { blue: null, green: null }), [candidate]: version };
+          const current = slots[service] ?? { blue: null, green: null };
+          if (current[model.stable] === version) continue; // already stable
+          // A service with no stable version yet gets it in the stable colour; otherwise the candidate.
+          const colour = current[model.stable] === null ? model.stable : candidate;
+          if (colour === candidate && current[candidate] !== version) wroteCandidate = true;
+          slots[service] = { ...current, [colour]: version };
         }
         if (JSON.stringify(slots) === JSON.stringify(model.slots)) return { outcome: "noop" };
-        return { outcome: "changed", next: { ...model, slots, lastStageOrPromote: "stage", lastCommand: "stage" } };
+        return { outcome: "changed", next: { ...model, slots, candidateStaged: model.candidateStaged || wroteCandidate, lastCommand: "stage" } };
       }
       case "canary": {
         const weight = command.weight;
@@ -277,7 +364,7 @@ describe("model-based", () => {
       case "promote":
         if (model.weight === 0 && model.lastCommand === "promote") return { outcome: "noop" };
         if (!modelStaged(model) || model.weight === 0) return { outcome: "refused" };
-        return { outcome: "changed", next: { ...model, stable: candidate, weight: 0, lastStageOrPromote: "promote", lastCommand: "promote" } };
+        return { outcome: "changed", next: { ...model, stable: candidate, weight: 0, candidateStaged: false, lastCommand: "promote" } };
       case "rollback":
         if (model.weight === 0) return { outcome: "noop" };
         return { outcome: "changed", next: { ...model, weight: 0, lastCommand: "rollback" } };

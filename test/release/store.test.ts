@@ -31,11 +31,16 @@ function store(file: string, options: Partial<ConstructorParameters<typeof FileS
   return new FileStateStore({ path: file, environment: "local", lockTimeoutMs: 5_000, ...options });
 }
 
-/** A state with version 1 staged in green (so canary is allowed), saved at revision 1. */
+/**
+ * A state with version 1 stable in blue and version 2 staged in green (so canary is allowed),
+ * saved as revisions 1 and 2 (a service's first version goes into the stable colour).
+ */
 async function stagedFile(): Promise<string> {
   const file = freshFile();
-  const planned = plan(initialState("local"), { kind: "stage", versions: { manager: "1" } }, context);
-  await store(file).save(planned.next, 0);
+  const first = plan(initialState("local"), { kind: "stage", versions: { manager: "1" } }, context);
+  await store(file).save(first.next, 0);
+  const second = plan(first.next, { kind: "stage", versions: { manager: "2" } }, context);
+  await store(file).save(second.next, 1);
   return file;
 }
 
@@ -85,7 +90,7 @@ describe("save", () => {
     await store(file).save(next, revision);
     expect(statSync(file).ino).not.toBe(before);
     expect(readdirSync(path.dirname(file))).toEqual(["local.json"]);
-    expect(await store(file).load()).toEqual({ state: next, revision: 2 });
+    expect(await store(file).load()).toEqual({ state: next, revision: 3 });
   });
 
   test("fails with StateConflictError when the stored revision moved; the winner's state stays", async () => {
@@ -100,15 +105,15 @@ describe("save", () => {
       .save(loser, first.revision)
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StateConflictError);
-    expect((error as StateConflictError).message).toBe("state changed (revision 1 → 2) since this command read it; run it again");
+    expect((error as StateConflictError).message).toBe("state changed (revision 2 → 3) since this command read it; run it again");
     expect(parseFile(file)).toEqual(winner);
   });
 
   test("refuses a state that does not raise the revision or belongs to another environment", async () => {
     const file = await stagedFile();
     const { state } = await store(file).load();
-    await expect(store(file).save(state, 1)).rejects.toThrow(/must raise the revision/);
-    await expect(store(file).save({ ...state, environment: "dev", revision: 2 }, 1)).rejects.toThrow(/state of 'dev'/);
+    await expect(store(file).save(state, 2)).rejects.toThrow(/must raise the revision/);
+    await expect(store(file).save({ ...state, environment: "dev", revision: 3 }, 2)).rejects.toThrow(/state of 'dev'/);
   });
 
   test("takes over the lock of a dead process, and removes temp files dead processes left", async () => {
@@ -119,7 +124,7 @@ describe("save", () => {
     writeFileSync(leftover, "{ half");
 
     const { state, revision } = await store(file).load();
-    expect(revision).toBe(1);
+    expect(revision).toBe(2);
     await store(file).save(plan(state, { kind: "canary", weight: 10 }, context).next, revision);
     expect(parseFile(file).canaryWeight).toBe(10);
     expect(readdirSync(path.dirname(file))).toEqual(["local.json"]);
@@ -184,18 +189,18 @@ describe("separate processes", () => {
     const file = await stagedFile();
     const a = startChild(["race", file, "10"]);
     const b = startChild(["race", file, "20"]);
-    // Both have read revision 1 before either writes.
-    await Promise.all([a.waitFor(/^loaded 1$/), b.waitFor(/^loaded 1$/)]);
+    // Both have read revision 2 before either writes.
+    await Promise.all([a.waitFor(/^loaded 2$/), b.waitFor(/^loaded 2$/)]);
     a.child.stdin.write("go\n");
     b.child.stdin.write("go\n");
     const codes = await Promise.all([a.exited, b.exited]);
 
     expect([...codes].sort()).toEqual([0, 4]);
     const loser = codes[0] === 4 ? a : b;
-    expect(loser.lines).toContain("conflict state changed (revision 1 → 2) since this command read it; run it again");
+    expect(loser.lines).toContain("conflict state changed (revision 2 → 3) since this command read it; run it again");
     const state = parseFile(file);
-    expect(state.revision).toBe(2);
-    expect(state.history).toHaveLength(2);
+    expect(state.revision).toBe(3);
+    expect(state.history).toHaveLength(3);
     expect(state.canaryWeight).toBe(codes[0] === 0 ? 10 : 20);
     expect(readdirSync(path.dirname(file))).toEqual(["local.json"]);
   });
