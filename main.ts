@@ -7,6 +7,11 @@ import { defineStacks } from "./stacks/app";
 // RELEASE_STATE_ENV). `cdktf synth` / `cdktf deploy manager coach ui` run this file (cdktf.json
 // "app"). The release state (Lambda aliases, KeyValueStore keys) comes from the environment's
 // state file; see modules/release/state-file.ts for where that is.
+// cdktf records a full stack trace for every token it creates; with source maps on (tsx turns
+// them on) each of those traces is mapped frame by frame, ~20 % of a synth. Synth errors are
+// messages (config, validation), so unmapped frames cost nothing here.
+process.setSourceMapsEnabled(false);
+
 const config = loadConfig(process.env);
 const stateFile = releaseStateFile({
   environment: config.environment,
