@@ -42,6 +42,14 @@ export const VIEWER_TLS_POLICY = "TLSv1.2_2021";
 const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"];
 const READ_METHODS = ["GET", "HEAD"];
 
+/**
+ * The ui stack's bucket: `healthmate-ui-<env>-<account>-<region>` (bucket names are global).
+ * release:stage on AWS uploads UI builds to it by this same rule.
+ */
+export function uiBucketName(environment: Environment | `${Environment}`, accountId: string, region: string): string {
+  return `${physicalName("ui", environment as Environment)}-${accountId}-${region}`;
+}
+
 export interface UiReleaseBucketProps {
   readonly environment: Environment;
   readonly account: AwsAccount;
@@ -77,7 +85,7 @@ export class UiReleaseBucket extends Construct {
     }
     // Bucket names are global: account and region make them unique.
     this.bucket = new S3Bucket(this, "bucket", {
-      bucket: `${physicalName("ui", props.environment)}-${props.account.accountId}-${props.account.region}`,
+      bucket: uiBucketName(props.environment, props.account.accountId, props.account.region),
       forceDestroy: props.forceDestroy ?? !isProtectedEnvironment(props.environment),
     });
     this.name = this.bucket.bucket;

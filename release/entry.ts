@@ -2,15 +2,21 @@ import { hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { DEFAULT_HOME } from "../app/local/paths";
-import { ConfigError, CONFIG_ENV, DEFAULT_REGION, loadConfig } from "../modules/config";
+import { buildUi } from "../app/ui/build";
+import { ConfigError, CONFIG_ENV, DEFAULT_REGION, loadConfig, physicalName, type Environment } from "../modules/config";
 import { awsApplier, spawnCommandRunner, type CloudWatchAlarmsApi, type LambdaVersionsApi } from "./apply/aws";
 import { localApplier } from "./apply/local";
 import type { Applier } from "./apply/types";
+import { uiBucketName } from "../modules/site";
+import { accountIdFromFunction, uiPublisher, type UiBucketApi } from "./apply/ui";
 import type { CliDeps } from "./cli";
 import { synthesizeWithState } from "./diff";
 import { ReleaseError, ReleaseErrorCode } from "./errors";
 import type { EnvironmentName, ReleaseState } from "./state";
 import { defaultStateLocation, FileStateStore, S3StateStore, type S3ObjectApi } from "./store";
+
+/** Overrides the UI release bucket `release:stage` uploads to (default: the ui stack's name rule). */
+export const UI_BUCKET_ENV = "HEALTHMATE_UI_BUCKET";
 
 /**
  * The real world for release/cli.ts: files, S3, CloudWatch, Lambda, `npx cdktf deploy`, the
@@ -39,16 +45,24 @@ export async function entryDeps(env: Readonly<Record<string, string | undefined>
         },
       });
     }
+    const lambda = lazyLambda(region);
+    const uiBucket = lazyUiBucket(region);
     return awsApplier({
       environment,
       runner: spawnCommandRunner(),
       alarms: lazyCloudWatch(region),
-      lambda: lazyLambda(region),
+      lambda,
       synthesize,
       projectRoot,
       deployEnv: env,
       clock: () => new Date(),
       sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+      // The bucket is `healthmate-ui-<env>-<account>-<region>`; the account id comes from the
+      // manager function's ARN (stage has just deployed it), so no STS client is needed.
+      publishUi: async (io) => {
+        const bucket = env[UI_BUCKET_ENV] || uiBucketName(environment, await accountIdFromFunction(lambda, physicalName("manager", environment as Environment)), region);
+        return uiPublisher({ s3: uiBucket, bucket, buildUi, clock: () => new Date() })(io);
+      },
     });
   };
 
@@ -110,6 +124,11 @@ function lazy<T>(create: () => Promise<T>): () => Promise<T> {
 function lazyS3(region: string): S3ObjectApi {
   const client = lazy(async () => new (await import("@aws-sdk/client-s3")).S3({ region }) as unknown as S3ObjectApi);
   return { getObject: async (input) => (await client()).getObject(input), putObject: async (input) => (await client()).putObject(input) };
+}
+
+function lazyUiBucket(region: string): UiBucketApi {
+  const client = lazy(async () => new (await import("@aws-sdk/client-s3")).S3({ region }) as unknown as UiBucketApi);
+  return { listObjectsV2: async (input) => (await client()).listObjectsV2(input), putObject: async (input) => (await client()).putObject(input) };
 }
 
 function lazyCloudWatch(region: string): CloudWatchAlarmsApi {

@@ -60,7 +60,11 @@ export interface CloudWatchAlarmsApi {
 
 /** Lambda ListVersionsByFunction, shaped like the aggregated `Lambda` client of `@aws-sdk/client-lambda`. */
 export interface LambdaVersionsApi {
-  listVersionsByFunction(input: { FunctionName: string; Marker?: string; MaxItems?: number }): Promise<{ Versions?: readonly { Version?: string }[]; NextMarker?: string }>;
+  listVersionsByFunction(input: { FunctionName: string; Marker?: string; MaxItems?: number }): Promise<{
+    /** `FunctionArn` carries the account id (release/apply/ui.ts reads the UI bucket's account from it). */
+    Versions?: readonly { Version?: string; FunctionArn?: string }[];
+    NextMarker?: string;
+  }>;
 }
 
 /** Anything with the SDK v3 `send(command)`, for the adapters below. */

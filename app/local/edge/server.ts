@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { extname, join, sep } from "node:path";
+import { join, sep } from "node:path";
 import type { Logger } from "../../common/log";
 import { ApiService, Header, type Colour } from "../../../modules/release/router/contract";
 import type { ReleaseState } from "../../../release/state";
 import type { RunningHost } from "../colourHosts";
 import { releaseUiDir } from "../releases";
+import { cacheControlFor, contentTypeFor } from "../../ui/serving";
 import type { CfCookie, CfHeaders, CfRequest, CfResponse, CfValue, ViewerRequestEvent } from "./events";
 import type { EdgeRouter } from "./routerHost";
 
@@ -43,21 +44,6 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "referrer-policy": "strict-origin-when-cross-origin",
 };
 const UI_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".map": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".ico": "image/x-icon",
-  ".txt": "text/plain; charset=utf-8",
-  ".webmanifest": "application/manifest+json",
-  ".woff2": "font/woff2",
-};
 
 export function createEdgeHandler(options: EdgeOptions): EdgeHandler {
   // Idle connections to hosts close after 30 s, before the hosts' own 65 s keep-alive timeout.
@@ -169,10 +155,9 @@ async function serveUi(incoming: IncomingMessage, outgoing: ServerResponse, even
     status = 404;
     headers["content-type"] = { value: "application/json" };
   } else {
-    headers["content-type"] = { value: CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream" };
+    headers["content-type"] = { value: contentTypeFor(file) };
     headers["content-length"] = { value: String(info.size) };
-    // Release folders are immutable, but the entry page must be re-checked to pick up a new colour.
-    headers["cache-control"] = { value: relative === "index.html" ? "no-cache" : "public, max-age=300" };
+    headers["cache-control"] = { value: cacheControlFor(relative) };
     headers["content-security-policy"] = { value: UI_CSP };
   }
   const response: CfResponse = { statusCode: status, headers, cookies: {} };
