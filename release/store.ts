@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { ReleaseError, ReleaseErrorCode, StateConflictError } from "./errors";
 import { initialState, releaseStateSchema, type EnvironmentName, type ReleaseState } from "./state";
+import { processAlive } from "../app/common/process";
 
 /**
  * Where the release state of one environment lives, with optimistic concurrency: `load` returns
@@ -277,15 +278,6 @@ interface LockRead {
   readonly ageMs: number;
 }
 
-/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 async function fsyncDirectory(directory: string): Promise<void> {
   // Makes the rename itself durable. Some platforms refuse to open a directory; the rename

@@ -4,7 +4,7 @@ import { bundleEntry, BUNDLE_FILE, SourceMapMode } from "../../modules/bundle";
 import { releaseStateSchema } from "../../release/state";
 import { buildUi } from "../ui/build";
 import { DEFAULT_HOME, localPaths, readJsonFile } from "./paths";
-import { processAlive } from "./runtimeFile";
+import { processAlive } from "../common/process";
 
 /**
  * Local releases (ARCHITECTURE §4): `release:stage --env local` builds the current source into

@@ -63,12 +63,3 @@ export async function removeRuntimeInfo(paths: LocalPaths, pid: number): Promise
   await rm(paths.runtimeFile, { force: true });
 }
 
-/** Whether a process with this id is alive (signal 0 checks without sending anything). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

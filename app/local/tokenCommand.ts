@@ -7,7 +7,8 @@ import { normalizeUsername, USERNAME_PATTERN } from "./oidc/accounts";
 import { LocalClientId } from "./oidc/clients";
 import { LoginError, obtainAccessToken, type ObtainedTokens } from "./oidc/login";
 import { DEFAULT_HOME, localPaths, readJsonFile, writeJsonFile, type LocalPaths } from "./paths";
-import { processAlive, readRuntimeInfo, RuntimeNotRunningError } from "./runtimeFile";
+import { processAlive } from "../common/process";
+import { readRuntimeInfo, RuntimeNotRunningError } from "./runtimeFile";
 
 /**
  * `npm run token -- --user alice`: prints an access token for `alice` from the running local
