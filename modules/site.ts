@@ -15,7 +15,7 @@ import { isProtectedEnvironment, physicalName, type Environment, type UiDomainCo
 import { Effect, PolicyDocument, PrincipalType } from "./policy";
 import type { IColourEndpoints } from "./release/aliases";
 import type { EdgeRouter } from "./release/edge-router";
-import { API_PATH_PREFIX, COLOURS, Colour, Header, originId, UI_ORIGIN_ID, uiReleasePrefix } from "./release/router/contract";
+import { API_PATH_PREFIXES, COLOURS, Colour, Header, originId, UI_ORIGIN_ID, uiReleasePrefix } from "./release/router/contract";
 
 /** AWS-managed CloudFront policies (ids are fixed by AWS, the same in every account). */
 export const ManagedCachePolicy = {
@@ -180,7 +180,8 @@ export interface SiteDistributionProps {
   readonly router: EdgeRouter;
   /**
    * API services behind the edge, each with an origin per colour and a `<prefix>*` behaviour
-   * (manager: `/mcp*`). The coach joins here when it exists (its `/coach*` behaviour follows).
+   * (manager: `/mcp*` and `/.well-known/oauth-protected-resource*`). The coach joins here when it
+   * exists (its `/coach*` behaviour follows).
    */
   readonly apis: readonly IColourEndpoints[];
   /**
@@ -213,8 +214,8 @@ export interface SiteDistributionProps {
 /**
  * The one CloudFront distribution of an environment: the UI bucket as origin `ui`, and per API
  * service an origin per colour (the colour aliases' function URLs, with the origin secret). The
- * default behaviour caches the immutable UI release folders; each API path is uncached and
- * forwards every viewer header, cookie and query string except Host. The edge router runs on
+ * default behaviour caches the immutable UI release folders; each API path prefix (`/mcp`, the
+ * protected-resource metadata, …) is uncached and forwards every viewer header, cookie and query string except Host. The edge router runs on
  * every behaviour, and every response gets the security headers. Nothing here depends on the
  * release state: the router picks the colour per request from the KeyValueStore.
  */
@@ -268,20 +269,22 @@ export class SiteDistribution extends Construct {
         ),
       ),
     ];
-    const apiBehaviours = props.apis.map(
-      (api): CloudfrontDistributionOrderedCacheBehavior => ({
-        pathPattern: `${API_PATH_PREFIX[api.service]}*`,
-        // A fixed target; the viewer-request function selects the visitor's colour origin.
-        targetOriginId: originId(api.service, Colour.Blue),
-        viewerProtocolPolicy: "redirect-to-https",
-        allowedMethods: ALL_METHODS,
-        cachedMethods: READ_METHODS,
-        cachePolicyId: ManagedCachePolicy.CACHING_DISABLED,
-        originRequestPolicyId: ManagedOriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-        responseHeadersPolicyId: this.headersPolicy.id,
-        compress: false,
-        functionAssociation,
-      }),
+    const apiBehaviours = props.apis.flatMap((api) =>
+      API_PATH_PREFIXES[api.service].map(
+        (prefix): CloudfrontDistributionOrderedCacheBehavior => ({
+          pathPattern: `${prefix}*`,
+          // A fixed target; the viewer-request function selects the visitor's colour origin.
+          targetOriginId: originId(api.service, Colour.Blue),
+          viewerProtocolPolicy: "redirect-to-https",
+          allowedMethods: ALL_METHODS,
+          cachedMethods: READ_METHODS,
+          cachePolicyId: ManagedCachePolicy.CACHING_DISABLED,
+          originRequestPolicyId: ManagedOriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          responseHeadersPolicyId: this.headersPolicy.id,
+          compress: false,
+          functionAssociation,
+        }),
+      ),
     );
 
     this.distribution = new CloudfrontDistribution(this, "distribution", {

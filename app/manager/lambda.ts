@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { invokedQualifier, originAllowed, originGuardFromEnv } from "../../modules/release/origin-guard";
+import { invokedQualifier, originAllowed, originGuardFromEnv, originSecretValid } from "../../modules/release/origin-guard";
 import { Header } from "../../modules/release/router/contract";
 import { JsonLineAuditSink } from "../common/audit";
 import { createAccessTokenVerifier } from "../common/auth/verifier";
@@ -65,10 +65,29 @@ const originGuard = originGuardFromEnv(process.env);
 const functionVersion = process.env.AWS_LAMBDA_FUNCTION_VERSION;
 const verifier = createAccessTokenVerifier({ issuer: config.issuer, jwksUrl: config.jwksUrl, allowedClientIds: config.allowedClientIds });
 
+/** A host[:port] as a Host header carries it (name, IPv4 or [IPv6]); nothing that could bend a URL. */
+const HOST_VALUE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The public base URL the manager advertises (protected-resource metadata, 401 challenges).
+ * HEALTHMATE_PUBLIC_BASE_URL wins. Then the viewer's host the edge forwarded (x-forwarded-host,
+ * https unless the local edge says http): behind CloudFront the Host is the colour function URL,
+ * which refuses direct clients. toRequest keeps x-forwarded-* only on requests with a valid
+ * origin secret. Otherwise the request's own host: function URLs are HTTPS only.
+ */
 function baseUrl(request: Request): string {
   if (config.publicBaseUrl) return config.publicBaseUrl.replace(/\/$/, "");
-  // Function URLs are HTTPS only; the Host is the URL's own domain.
+  const host = firstValue(request.headers.get(Header.ForwardedHost));
+  if (host && HOST_VALUE.test(host)) {
+    const scheme = firstValue(request.headers.get(Header.ForwardedProto)) === "http" ? "http" : "https";
+    return `${scheme}://${host}`;
+  }
   return `https://${new URL(request.url).host}`;
+}
+
+/** The first of a comma-joined header's values (function URLs join repeated headers). */
+function firstValue(value: string | null): string | undefined {
+  return value?.split(",")[0]?.trim() || undefined;
 }
 
 const mcp = createMcpHttpHandler({
@@ -82,7 +101,8 @@ export async function handler(event: FunctionUrlEvent, context: InvocationContex
   const qualifier = invokedQualifier(context.invokedFunctionArn);
   let result: FunctionUrlResult;
   if (originAllowed(originGuard, event.headers, qualifier)) {
-    result = await route(event, requestId);
+    // Only a request that came through the edge (the origin secret) may name its public host.
+    result = await route(event, requestId, originSecretValid(originGuard, event.headers));
   } else {
     log.warn("refused: no valid origin secret", { requestId, qualifier });
     result = json(403, { error: "forbidden", message: "This endpoint is served only through the Healthmate edge (CloudFront); use the site URL or the live MCP endpoint." }, requestId);
@@ -90,13 +110,13 @@ export async function handler(event: FunctionUrlEvent, context: InvocationContex
   return functionVersion ? { ...result, headers: { ...result.headers, [Header.Version]: functionVersion } } : result;
 }
 
-async function route(event: FunctionUrlEvent, requestId: string): Promise<FunctionUrlResult> {
+async function route(event: FunctionUrlEvent, requestId: string, viaEdge: boolean): Promise<FunctionUrlResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath || "/";
   try {
-    if (path === MCP_PATH) return await toResult(await mcp(toRequest(event), { requestId, body: bodyText(event) }), requestId);
+    if (path === MCP_PATH) return await toResult(await mcp(toRequest(event, viaEdge), { requestId, body: bodyText(event) }), requestId);
     if (method === "GET" && (path === RESOURCE_METADATA_PATH || path === `${RESOURCE_METADATA_PATH}${MCP_PATH}`)) {
-      const request = toRequest(event);
+      const request = toRequest(event, viaEdge);
       return json(200, protectedResourceMetadata(`${baseUrl(request)}${MCP_PATH}`, config.issuer), requestId);
     }
     if (method === "GET" && path === "/healthz") return json(200, { status: "ok" }, requestId);
@@ -109,13 +129,19 @@ async function route(event: FunctionUrlEvent, requestId: string): Promise<Functi
 
 /**
  * Function URL event → body-less Web Request (method, URL, headers); the body travels beside it
- * as text (McpRequestOptions.body), which avoids building a Web stream per call.
+ * as text (McpRequestOptions.body), which avoids building a Web stream per call. The edge's
+ * x-forwarded-host and x-forwarded-proto are kept only when `viaEdge` (a valid origin secret).
  */
-export function toRequest(event: FunctionUrlEvent): Request {
+export function toRequest(event: FunctionUrlEvent, viaEdge = false): Request {
+  const dropped = new Set<string>([Header.OriginSecret]);
+  if (!viaEdge) {
+    dropped.add(Header.ForwardedHost);
+    dropped.add(Header.ForwardedProto);
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     // The origin secret stops here: nothing behind the entry point needs (or could leak) it.
-    if (value !== undefined && name.toLowerCase() !== Header.OriginSecret) headers.set(name, value);
+    if (value !== undefined && !dropped.has(name.toLowerCase())) headers.set(name, value);
   }
   if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
   const host = headers.get("host") ?? event.requestContext.domainName ?? "localhost";

@@ -50,6 +50,15 @@ export function invokedQualifier(invokedFunctionArn: string | undefined): string
 export function originAllowed(guard: OriginGuard | undefined, headers: Readonly<Record<string, string | undefined>> | undefined, qualifier: string | undefined): boolean {
   if (!guard) return true;
   if (qualifier !== undefined && guard.openAliases.includes(qualifier)) return true;
+  return originSecretValid(guard, headers);
+}
+
+/**
+ * Whether the request carries a valid origin secret, i.e. it came through the edge: only then may
+ * headers the edge sets (x-forwarded-host, …) be trusted. False when no guard is configured.
+ */
+export function originSecretValid(guard: OriginGuard | undefined, headers: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  if (!guard) return false;
   const presented = headerValue(headers, Header.OriginSecret);
   if (presented === undefined) return false;
   const given = Buffer.from(presented);

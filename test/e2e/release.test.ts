@@ -219,6 +219,13 @@ describe("releases on the local runtime (npm start + release commands + the loca
       // A colour host answers only requests that came through the edge (the origin secret).
       const host = (JSON.parse(await readFile(join(home, "runtime.json"), "utf8")) as { colourHosts: { url: string }[] }).colourHosts[0];
       expect((await fetch(`${host?.url}/mcp`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "{}" })).status).toBe(403);
+      // OAuth discovery through the edge: the metadata and the 401 challenge name the edge, not the colour host.
+      const metadata = await fetch(`${edge}/.well-known/oauth-protected-resource/mcp`);
+      expect(metadata.status).toBe(200);
+      expect(((await metadata.json()) as { resource: string }).resource).toBe(`${edge}/mcp`);
+      const challenge = await fetch(`${edge}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+      expect(challenge.status).toBe(401);
+      expect(challenge.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${edge}/.well-known/oauth-protected-resource/mcp"`);
 
       // Stage a second version: it goes into green (idle) at weight 0; its host starts, blue's keeps running.
       const bluePid = runtimeHosts().find((host) => host.version === "1")?.pid;

@@ -216,7 +216,18 @@ describe("local edge", () => {
       expect(seen?.url).toBe("/mcp?x=1&y=a%20b");
       expect(seen?.body).toBe('{"jsonrpc":"2.0"}');
       expect(seen?.headers[Header.Colour]).toBe(colour);
+      // The viewer's host and this edge's scheme, for the URLs the manager advertises.
+      expect(seen?.headers[Header.ForwardedHost]).toBe(new URL(edgeUrl).host);
+      expect(seen?.headers[Header.ForwardedProto]).toBe("http");
     }
+  });
+
+  test("OAuth discovery: the protected-resource metadata goes to the manager host, not the UI", async () => {
+    const response = await fetch(`${edgeUrl}/.well-known/oauth-protected-resource/mcp`, { headers: { cookie: `${COHORT_COOKIE}=90`, [Header.ForwardedProto]: "https" } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ version: "1" });
+    expect(received.at(-1)?.url).toBe("/.well-known/oauth-protected-resource/mcp");
+    expect(received.at(-1)?.headers[Header.ForwardedProto]).toBe("http");
   });
 
   test("a release command's write takes effect on the very next request", async () => {

@@ -1,5 +1,5 @@
 import type { FunctionUrlEvent, FunctionUrlResult, InvocationContext } from "../../app/manager/lambda";
-import { invokedQualifier, originAllowed, originGuardFromEnv } from "../../modules/release/origin-guard";
+import { invokedQualifier, originAllowed, originGuardFromEnv, originSecretValid } from "../../modules/release/origin-guard";
 
 // The colour function URLs answer only to CloudFront: the Lambda entry exactly as the runtime
 // loads it (configuration from environment variables at import), with the origin secret set as
@@ -110,11 +110,65 @@ describe("with the secret, or through live", () => {
   });
 });
 
+describe("public URLs (OAuth discovery) through the edge", () => {
+  const EDGE_HOST = "health.example.com";
+  const METADATA = "/.well-known/oauth-protected-resource/mcp";
+  const tokenless = (headers: Record<string, string>): FunctionUrlEvent => ({
+    ...urlEvent("POST", "/mcp", { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+  const resourceOf = async (headers: Record<string, string>, qualifier: string) => (JSON.parse((await handler(urlEvent("GET", METADATA, headers), via(qualifier))).body) as { resource: string }).resource;
+  const challengeOf = async (headers: Record<string, string>, qualifier: string) => {
+    const result = await handler(tokenless(headers), via(qualifier));
+    expect(result.statusCode).toBe(401);
+    return result.headers["www-authenticate"];
+  };
+
+  test("with the secret, the metadata's resource and the 401's resource_metadata name the viewer's host, not the colour URL", async () => {
+    for (const path of ["/.well-known/oauth-protected-resource", METADATA]) {
+      const result = await handler(urlEvent("GET", path, { ...secretHeader(SECRET), "x-forwarded-host": EDGE_HOST }), via("green"));
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ resource: `https://${EDGE_HOST}/mcp`, authorization_servers: [VARIABLES.HEALTHMATE_ISSUER] });
+    }
+    expect(await challengeOf({ ...secretHeader(SECRET), "x-forwarded-host": EDGE_HOST }, "blue")).toBe(`Bearer resource_metadata="https://${EDGE_HOST}${METADATA}"`);
+  });
+
+  test("the local edge's x-forwarded-proto: http counts only with the secret; anything else means https", async () => {
+    const local = { "x-forwarded-host": "127.0.0.1:4100", "x-forwarded-proto": "http" };
+    expect(await resourceOf({ ...secretHeader(SECRET), ...local }, "blue")).toBe("http://127.0.0.1:4100/mcp");
+    expect(await resourceOf({ ...secretHeader(SECRET), ...local, "x-forwarded-proto": "gopher" }, "blue")).toBe("https://127.0.0.1:4100/mcp");
+    expect(await resourceOf(local, "live")).toBe(`https://${HOST}/mcp`);
+  });
+
+  test("without the secret (live) x-forwarded-* are ignored: the request's own host", async () => {
+    const spoofed = { "x-forwarded-host": "evil.example", "x-forwarded-proto": "http" };
+    expect(await resourceOf(spoofed, "live")).toBe(`https://${HOST}/mcp`);
+    expect(await challengeOf(spoofed, "live")).toBe(`Bearer resource_metadata="https://${HOST}${METADATA}"`);
+    expect(toRequest(urlEvent("GET", METADATA, spoofed)).headers.get("x-forwarded-host")).toBeNull();
+  });
+
+  test("a forwarded host that is not a host is ignored", async () => {
+    for (const bad of ["evil.example/path", "a b", "user@evil.example", "evil.example\\x", ""]) {
+      expect(await resourceOf({ ...secretHeader(SECRET), "x-forwarded-host": bad }, "blue")).toBe(`https://${HOST}/mcp`);
+    }
+    expect(await resourceOf({ ...secretHeader(SECRET), "x-forwarded-host": `${EDGE_HOST}, other.example` }, "blue")).toBe(`https://${EDGE_HOST}/mcp`);
+  });
+});
+
 describe("origin guard (pure)", () => {
   test("no secret configured: no guard, everything passes (local runs)", () => {
     expect(originGuardFromEnv({})).toBeUndefined();
     expect(originGuardFromEnv({ HEALTHMATE_ORIGIN_SECRET: " , " })).toBeUndefined();
     expect(originAllowed(undefined, {}, "blue")).toBe(true);
+    // …but nothing came through the edge either: forwarded headers are not trusted.
+    expect(originSecretValid(undefined, { "x-healthmate-origin-secret": "anything" })).toBe(false);
+  });
+
+  test("originSecretValid: the secret itself, whatever the alias", () => {
+    const guard = { secrets: ["a", "b"], openAliases: ["live"] };
+    expect(originSecretValid(guard, { "x-healthmate-origin-secret": "b" })).toBe(true);
+    expect(originSecretValid(guard, { "x-healthmate-origin-secret": "c" })).toBe(false);
+    expect(originSecretValid(guard, {})).toBe(false);
   });
 
   test("configuration: comma-separated secrets and open aliases", () => {

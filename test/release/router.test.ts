@@ -6,7 +6,7 @@ import ts from "typescript";
 import type { CfRequest, CfResponse, ViewerRequestEvent, ViewerResponseEvent } from "../../app/local/edge/events";
 import { loadRouterFunction, routerFilePath, RouterFile, type CloudFrontModule, type LoadedFunction } from "../../app/local/edge/routerHost";
 import { EMPTY_SLOT_VALUE } from "../../modules/release/edge-router";
-import { API_PATH_PREFIX, COHORT_COOKIE, COLOURS, Header, KvsKey, originId, otherColour, type ApiService, type Colour } from "../../modules/release/router/contract";
+import { API_PATH_PREFIXES, COHORT_COOKIE, COLOURS, Header, KvsKey, originId, otherColour, type ApiService, type Colour } from "../../modules/release/router/contract";
 
 /**
  * The edge router functions (modules/release/router/*.js) exactly as deployed: each file runs in a
@@ -14,6 +14,7 @@ import { API_PATH_PREFIX, COHORT_COOKIE, COLOURS, Header, KvsKey, originId, othe
  * `cloudfront` module — a KeyValueStore whose `get` rejects for a missing key (as CloudFront's
  * does) or fails entirely, and a recorder for `selectRequestOriginById`.
  */
+const API_PREFIX_PAIRS = (Object.entries(API_PATH_PREFIXES) as [ApiService, readonly string[]][]).flatMap(([service, prefixes]) => prefixes.map((prefix): [ApiService, string] => [service, prefix]));
 const COOKIE_ATTRIBUTES = "Path=/; Max-Age=31536000; Secure; SameSite=Lax";
 const MAX_FUNCTION_BYTES = 10 * 1024;
 
@@ -217,12 +218,27 @@ describe("both tiers follow one cookie", () => {
     expect(origin).toBeUndefined();
   });
 
-  test.each(Object.entries(API_PATH_PREFIX) as [ApiService, string][])("every path under %s's prefix %s selects its origin and keeps its URI", async (service, prefix) => {
+  test.each(API_PREFIX_PAIRS)("every path under %s's prefix %s selects its origin and keeps its URI", async (service, prefix) => {
     for (const uri of [prefix, `${prefix}/`, `${prefix}/x/y`]) {
       const { origin, request } = await forward(h, uri, { cohort: "0" });
       expect(origin).toBe(originId(service, "blue"));
       expect(request.uri).toBe(uri);
     }
+  });
+
+  test("OAuth discovery: the protected-resource metadata goes to the visitor's manager colour, with the viewer's host forwarded", async () => {
+    setState(h.kvs, { stable: "blue", weight: 50 });
+    for (const [cohort, colour] of [["10", "green"], ["90", "blue"]] as const) {
+      for (const uri of ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp", "/mcp"]) {
+        // A viewer's own x-forwarded-host is replaced by its Host.
+        const { origin, request } = await forward(h, uri, { cohort, headers: { host: "health.example.com", [Header.ForwardedHost]: "evil.example" } });
+        expect({ uri, origin }).toEqual({ uri, origin: originId("manager", colour) });
+        expect(request.uri).toBe(uri);
+        expect(request.headers[Header.ForwardedHost]?.value).toBe("health.example.com");
+      }
+    }
+    // The UI keeps no forwarded host of the router's making.
+    expect((await forward(h, "/", { cohort: "90" })).request.headers[Header.ForwardedHost]).toBeUndefined();
   });
 });
 
@@ -377,11 +393,11 @@ describe("what the CloudFront runtime offers", () => {
   test("the router names exactly the contract's cookie, headers, KVS keys and path prefixes", () => {
     const source = loadRouterFunction(routerFilePath(RouterFile.ViewerRequest), { cloudfront: { kvs: () => new FakeKvs(), selectRequestOriginById: () => undefined } }).source;
     const response = loadRouterFunction(routerFilePath(RouterFile.ViewerResponse)).source;
-    for (const name of [COHORT_COOKIE, Header.Cohort, Header.NewCohort, Header.Colour, Header.Version, ...Object.values(KvsKey), ...Object.values(API_PATH_PREFIX)]) {
+    for (const name of [COHORT_COOKIE, Header.Cohort, Header.NewCohort, Header.Colour, Header.Version, Header.ForwardedHost, ...Object.values(KvsKey), ...API_PREFIX_PAIRS.map(([, prefix]) => prefix)]) {
       expect(source).toContain(`'${name}'`);
     }
     for (const name of [COHORT_COOKIE, Header.Cohort, Header.NewCohort, Header.Colour, Header.Version]) expect(response).toContain(`'${name}'`);
-    for (const [service, prefix] of Object.entries(API_PATH_PREFIX)) expect(source).toContain(`['${prefix}', '${service}']`);
+    for (const [service, prefix] of API_PREFIX_PAIRS) expect(source).toContain(`['${prefix}', '${service}']`);
   });
 });
 

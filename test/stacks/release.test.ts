@@ -251,7 +251,7 @@ describe("the ui stack", () => {
     expect(distribution.custom_error_response).toBeUndefined(); // it would replace API errors with a page
   });
 
-  test("behaviours: /mcp* uncached with every viewer header but Host; both router functions and the headers policy on every behaviour", () => {
+  test("behaviours: /mcp* and the protected-resource metadata uncached with every viewer header but Host; both router functions and the headers policy on every behaviour", () => {
     const ui = stagedSynth.ui;
     const distribution = ui.onlyResource("aws_cloudfront_distribution");
     const functions = [
@@ -267,18 +267,21 @@ describe("the ui stack", () => {
       response_headers_policy_id: headersPolicy,
       function_association: functions,
     });
-    expect(distribution.ordered_cache_behavior).toEqual([
-      expect.objectContaining({
-        path_pattern: "/mcp*",
-        target_origin_id: "manager-blue",
-        viewer_protocol_policy: "redirect-to-https",
-        allowed_methods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-        cache_policy_id: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-        origin_request_policy_id: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
-        response_headers_policy_id: headersPolicy,
-        function_association: functions,
-      }),
-    ]);
+    // OAuth discovery (RFC 9728) through the site URL: the metadata goes to the manager like /mcp.
+    expect(distribution.ordered_cache_behavior).toEqual(
+      ["/mcp*", "/.well-known/oauth-protected-resource*"].map((pathPattern) =>
+        expect.objectContaining({
+          path_pattern: pathPattern,
+          target_origin_id: "manager-blue",
+          viewer_protocol_policy: "redirect-to-https",
+          allowed_methods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+          cache_policy_id: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+          origin_request_policy_id: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+          response_headers_policy_id: headersPolicy,
+          function_association: functions,
+        }),
+      ),
+    );
   });
 
   test("a custom domain gets its ACM certificate, SNI and TLSv1.2_2021", () => {
@@ -373,6 +376,7 @@ describe("constructs on their own", () => {
     expect((distribution.origin as Props[]).map((origin) => origin.origin_id)).toEqual(["ui", "manager-blue", "manager-green", "coach-blue", "coach-green"]);
     expect((distribution.ordered_cache_behavior as Props[]).map((behaviour) => [behaviour.path_pattern, behaviour.target_origin_id])).toEqual([
       ["/mcp*", "manager-blue"],
+      ["/.well-known/oauth-protected-resource*", "manager-blue"],
       ["/coach*", "coach-blue"],
     ]);
     expect((distribution.origin as Props[])[3]?.domain_name).toBe('${trimsuffix(trimprefix("https://coach-blue.lambda-url.us-west-2.on.aws/", "https://"), "/")}');

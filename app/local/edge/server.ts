@@ -101,6 +101,8 @@ async function proxyToOrigin(incoming: IncomingMessage, outgoing: ServerResponse
   if (cookie) headers.cookie = cookie;
   headers[Header.OriginSecret] = options.originSecret;
   headers["x-forwarded-for"] = event.viewer.ip;
+  // The router named the viewer's host (x-forwarded-host); this edge is plain http, CloudFront's is https.
+  headers[Header.ForwardedProto] = "http";
   headers.via = "1.1 healthmate-local-edge";
   const target = new URL(`${request.uri}${queryString(request.querystring)}`, host.url);
 

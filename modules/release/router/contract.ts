@@ -36,12 +36,26 @@ export const Header = {
   Version: "x-healthmate-version",
   /** Secret header CloudFront adds to requests to the function URLs; the functions refuse others. */
   OriginSecret: "x-healthmate-origin-secret",
+  /**
+   * The viewer's Host, set by viewer-request on API requests (CloudFront sends the origin its own
+   * host). The manager builds its public URLs from it, trusting it only with the origin secret.
+   */
+  ForwardedHost: "x-forwarded-host",
+  /** Set by the local edge only (plain http there); on AWS the edge is https, the default. */
+  ForwardedProto: "x-forwarded-proto",
 } as const;
 
 /** Services behind the edge, by path prefix; everything else is the UI. */
 export const ApiService = { Manager: "manager", Coach: "coach" } as const;
 export type ApiService = (typeof ApiService)[keyof typeof ApiService];
-export const API_PATH_PREFIX: Readonly<Record<ApiService, string>> = { manager: "/mcp", coach: "/coach" };
+/**
+ * Each service's path prefixes (a CloudFront behaviour `<prefix>*` each). The manager also serves
+ * its RFC 9728 protected-resource metadata, so OAuth discovery works through the site URL.
+ */
+export const API_PATH_PREFIXES: Readonly<Record<ApiService, readonly string[]>> = {
+  manager: ["/mcp", "/.well-known/oauth-protected-resource"],
+  coach: ["/coach"],
+};
 
 /** CloudFront origin id of a service's colour (also the local edge's route names). */
 export function originId(service: ApiService, colour: Colour): string {

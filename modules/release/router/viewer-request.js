@@ -16,9 +16,10 @@ const H_COHORT = 'x-healthmate-cohort';
 const H_NEW_COHORT = 'x-healthmate-new-cohort';
 const H_COLOUR = 'x-healthmate-colour';
 const H_VERSION = 'x-healthmate-version';
+const H_FORWARDED_HOST = 'x-forwarded-host';
 const UI_VERSION_KEY = { blue: 'ui_version_blue', green: 'ui_version_green' };
 // Path prefix -> service; the origin id is `<service>-<colour>` (contract.ts originId).
-const API_PREFIXES = [['/mcp', 'manager'], ['/coach', 'coach']];
+const API_PREFIXES = [['/mcp', 'manager'], ['/.well-known/oauth-protected-resource', 'manager'], ['/coach', 'coach']];
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 async function handler(event) {
@@ -47,6 +48,10 @@ async function handler(event) {
   if (service) {
     cf.selectRequestOriginById(`${service}-${colour}`);
     headers[H_COLOUR] = { value: colour };
+    // The origin sees its own host (the policy forwards all but Host): name the viewer's, for the
+    // URLs the API advertises (OAuth discovery). It trusts this only with the origin secret.
+    if (headers.host) headers[H_FORWARDED_HOST] = { value: headers.host.value };
+    else delete headers[H_FORWARDED_HOST];
     return request;
   }
 
