@@ -1,6 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callError, callOk, startManager, type ManagerHarness } from "../support/manager";
+import { expectToolsListed } from "../support/schema";
 
 interface Activity {
   activityId: string;
@@ -400,22 +401,6 @@ describe("tool listing", () => {
       GetActivities: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
       GetActivitiesInRange: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     };
-    for (const [name, hints] of Object.entries(expected)) {
-      const tool = tools.find((candidate) => candidate.name === name);
-      expect(tool?.annotations).toMatchObject(hints);
-      expectDescribed(tool?.inputSchema, `${name} input`);
-      expectDescribed(tool?.outputSchema, `${name} output`);
-      expect(JSON.stringify(tool?.inputSchema)).not.toMatch(/userId/);
-    }
+    expectToolsListed(tools, expected);
   });
 });
-
-/** Every property of every object in a JSON Schema has a description. */
-function expectDescribed(schema: unknown, where: string): void {
-  const node = schema as { properties?: Record<string, { description?: string }>; items?: unknown };
-  for (const [key, property] of Object.entries(node?.properties ?? {})) {
-    expect([`${where}.${key}`, typeof property.description]).toEqual([`${where}.${key}`, "string"]);
-    expectDescribed(property, `${where}.${key}`);
-  }
-  if (node?.items) expectDescribed(node.items, `${where}[]`);
-}

@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callError, callOk, startManager, type ManagerHarness } from "../support/manager";
-import { undescribed } from "../support/schema";
+import { expectToolsListed } from "../support/schema";
 
 interface Measurement {
   measurement_id: string;
@@ -392,12 +392,6 @@ describe("tool listing", () => {
       GetOldestMeasurements: { readOnlyHint: true, destructiveHint: false },
       GetMeasurementHistory: { readOnlyHint: true, destructiveHint: false },
     };
-    for (const [name, hints] of Object.entries(expected)) {
-      const tool = tools.find((candidate) => candidate.name === name);
-      expect(tool).toBeDefined();
-      expect(tool?.annotations).toMatchObject(hints);
-      expect(undescribed(tool?.inputSchema)).toEqual([]);
-      expect(undescribed(tool?.outputSchema)).toEqual([]);
-    }
+    expectToolsListed(tools, expected);
   });
 });

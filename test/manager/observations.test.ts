@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callError, callOk, startManager, type ManagerHarness } from "../support/manager";
-import { undescribed } from "../support/schema";
+import { expectToolsListed } from "../support/schema";
 
 interface ProgressLog {
   date: string;
@@ -491,12 +491,6 @@ describe("tool listing", () => {
       CompleteObservation: { readOnlyHint: false, destructiveHint: false },
       CancelObservation: { readOnlyHint: false, destructiveHint: false },
     };
-    for (const [name, hints] of Object.entries(expected)) {
-      const tool = tools.find((candidate) => candidate.name === name);
-      expect(tool).toBeDefined();
-      expect(tool?.annotations).toMatchObject(hints);
-      expect(undescribed(tool?.inputSchema)).toEqual([]);
-      expect(undescribed(tool?.outputSchema)).toEqual([]);
-    }
+    expectToolsListed(tools, expected);
   });
 });

@@ -12,3 +12,18 @@ export function undescribed(schema: unknown, path = ""): string[] {
   for (const option of node.anyOf ?? []) missing.push(...undescribed(option, path));
   return missing;
 }
+
+type Hints = { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean };
+type ListedTool = { name: string; annotations?: Hints; inputSchema: unknown; outputSchema?: unknown };
+
+/** Each named tool is listed with these annotation hints, a description on every field, and no userId input. */
+export function expectToolsListed(tools: readonly ListedTool[], expected: Readonly<Record<string, Hints>>): void {
+  for (const [name, hints] of Object.entries(expected)) {
+    const tool = tools.find((candidate) => candidate.name === name);
+    expect(tool).toBeDefined();
+    expect(tool?.annotations).toMatchObject(hints);
+    expect(undescribed(tool?.inputSchema, `${name}.input`)).toEqual([]);
+    expect(undescribed(tool?.outputSchema, `${name}.output`)).toEqual([]);
+    expect(JSON.stringify(tool?.inputSchema)).not.toMatch(/userId/);
+  }
+}
