@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { alarmNamePrefix, awsApplier, deployArgs, type AwsApplierProps, type CloudWatchAlarmsApi, type CommandRunner, type LambdaVersionsApi } from "../../release/apply/aws";
-import { ExitCode, runCli, type CliDeps } from "../../release/cli";
+import { ExitCode } from "../../release/cli";
 import { affectedStacks, diffSynth, synthesizeWithState } from "../../release/diff";
 import { ReleaseError, ReleaseErrorCode, StateConflictError } from "../../release/errors";
 import { plan, type ReleaseCommand } from "../../release/plan";
 import { initialState, type ReleaseState } from "../../release/state";
-import { FileStateStore, S3StateStore, type S3ObjectApi } from "../../release/store";
-import { fakeSynth } from "./support/fakes";
+import { S3StateStore, type S3ObjectApi } from "../../release/store";
+import { awsCli, fakeSynth, type AwsCliHarness } from "./support/fakes";
 
 /**
  * The AWS path with injected clients and command runner (no AWS here): which stacks a plan
@@ -244,25 +244,12 @@ describe("stage on AWS", () => {
 
 describe("through the CLI", () => {
   let cases = 0;
-  function cli(props: AwsApplierProps): { run: (...argv: string[]) => Promise<number>; file: string; out: () => string; err: () => string } {
+  function cli(props: AwsApplierProps): AwsCliHarness {
     const directory = path.join(root, `cli-${++cases}`);
     mkdirSync(directory);
-    const file = path.join(directory, "dev.json");
-    let out = "";
-    let err = "";
-    const deps: CliDeps = {
-      stores: (environment) => new FileStateStore({ path: file, environment }),
-      appliers: () => awsApplier(props),
-      synthesize: props.synthesize,
-      clock: () => NOW,
-      actor: "ops@host",
-      stdout: (text) => void (out += text),
-      stderr: (text) => void (err += text),
-      isTTY: false,
-      confirm: async () => false,
-    };
-    return { run: (...argv) => runCli(argv, deps), file, out: () => out, err: () => err };
+    return awsCli(props, path.join(directory, "dev.json"), { now: NOW });
   }
+
 
   test("canary with a firing candidate alarm: exit 6, nothing saved, nothing deployed", async () => {
     const props = applierProps({ alarms: fakeAlarms(greenAlarms("ALARM")) });

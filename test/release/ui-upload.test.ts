@@ -1,5 +1,5 @@
 import { TerraformStack } from "cdktf";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildUi, UI_ENTRY } from "../../app/ui/build";
@@ -9,13 +9,12 @@ import { uiBucketName, UiReleaseBucket } from "../../modules/site";
 import { awsApplier, deployArgs, type AwsApplierProps, type CommandRunner, type LambdaVersionsApi } from "../../release/apply/aws";
 import { CACHE_CONTROL, contentTypeFor } from "../../app/ui/serving";
 import { accountIdFromArn, accountIdFromFunction, uiPublisher, uiVersionId, type UiBucketApi } from "../../release/apply/ui";
-import { ExitCode, runCli, type CliDeps } from "../../release/cli";
+import { ExitCode } from "../../release/cli";
 import { ReleaseError, ReleaseErrorCode } from "../../release/errors";
 import { plan, type ReleaseCommand } from "../../release/plan";
 import { initialState, versionSchema, type ReleaseState } from "../../release/state";
-import { FileStateStore } from "../../release/store";
 import { Template, testApp } from "../support/template";
-import { fakeSynth } from "./support/fakes";
+import { awsCli, fakeSynth, type AwsCliHarness } from "./support/fakes";
 
 /**
  * release:stage on AWS uploads the UI build (release/apply/ui.ts) with an in-memory S3 that has
@@ -314,28 +313,8 @@ function applierProps(s3: FakeS3, lambdaVersions: string[]): AwsApplierProps & {
   };
 }
 
-function cli(props: AwsApplierProps, initial?: ReleaseState) {
-  const file = path.join(newDir("cli"), "dev.json");
-  if (initial) writeFileSync(file, JSON.stringify(initial));
-  let out = "";
-  let err = "";
-  const deps: CliDeps = {
-    stores: (environment) => new FileStateStore({ path: file, environment }),
-    appliers: () => awsApplier(props),
-    synthesize: props.synthesize,
-    clock: () => NOW,
-    actor: "ops@host",
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    isTTY: false,
-    confirm: async () => false,
-  };
-  return {
-    run: (...argv: string[]) => runCli(argv, deps),
-    state: () => JSON.parse(readFileSync(file, "utf8")) as ReleaseState,
-    out: () => out,
-    err: () => err,
-  };
+function cli(props: AwsApplierProps, initial?: ReleaseState): AwsCliHarness {
+  return awsCli(props, path.join(newDir("cli"), "dev.json"), { now: NOW, initial });
 }
 
 describe("stage on AWS with the UI", () => {

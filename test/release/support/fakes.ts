@@ -1,3 +1,7 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { awsApplier, type AwsApplierProps } from "../../../release/apply/aws";
+import { runCli, type CliDeps } from "../../../release/cli";
+import { FileStateStore } from "../../../release/store";
 import type { SynthesizedStacks } from "../../../release/diff";
 import { candidateColour, type ReleaseState } from "../../../release/state";
 
@@ -34,5 +38,38 @@ export function fakeSynth(state: ReleaseState): SynthesizedStacks {
         },
       },
     },
+  };
+}
+
+/** The release CLI wired to an AWS applier and a state file, non-interactive, output captured. */
+export interface AwsCliHarness {
+  readonly file: string;
+  run(...argv: string[]): Promise<number>;
+  state(): ReleaseState;
+  out(): string;
+  err(): string;
+}
+
+export function awsCli(props: AwsApplierProps, file: string, options: { now: Date; initial?: ReleaseState }): AwsCliHarness {
+  if (options.initial) writeFileSync(file, JSON.stringify(options.initial));
+  let out = "";
+  let err = "";
+  const deps: CliDeps = {
+    stores: (environment) => new FileStateStore({ path: file, environment }),
+    appliers: () => awsApplier(props),
+    synthesize: props.synthesize,
+    clock: () => options.now,
+    actor: "ops@host",
+    stdout: (text) => void (out += text),
+    stderr: (text) => void (err += text),
+    isTTY: false,
+    confirm: async () => false,
+  };
+  return {
+    file,
+    run: (...argv) => runCli(argv, deps),
+    state: () => JSON.parse(readFileSync(file, "utf8")) as ReleaseState,
+    out: () => out,
+    err: () => err,
   };
 }
